@@ -1,0 +1,108 @@
+"""library-infra: library-management-system on ECS Fargate behind an Application Load Balancer.
+
+settings -> where (account, region, network) -> secrets -> roles -> image -> task definition -> service -> outputs.
+"""
+
+from pathlib import Path
+
+import pulumi
+
+import aws_env
+from components.execution_role import ExecutionRole, ExecutionRoleArgs
+from components.image import AppImage, AppImageArgs
+from components.secrets import AppSecrets, AppSecretsArgs
+from components.service import LoadBalancedService, LoadBalancedServiceArgs
+from components.task_definition import AppTaskDefinition, AppTaskDefinitionArgs
+from components.task_role import TaskRole, TaskRoleArgs
+from settings import load_settings
+
+settings = load_settings(Path(__file__).parent)  # raises before any resource exists
+where = aws_env.lookup(settings)
+app = settings.app_name
+
+secrets = AppSecrets(
+    f"{app}-secrets",
+    AppSecretsArgs(
+        parameters=settings.secrets,
+        values={k: v.get_secret_value() for k, v in settings.secret_values.items()},
+        kms_key_arn=settings.kms_key_arn,
+        account_id=where.account_id,
+        region=where.region,
+        partition=where.partition,
+    ),
+)
+execution_role = ExecutionRole(
+    f"{app}-execution",
+    ExecutionRoleArgs(
+        account_id=where.account_id,
+        region=where.region,
+        partition=where.partition,
+        parameter_arns=list(secrets.parameter_arns.values()),
+        decrypt_key_arns=secrets.decrypt_key_arns,
+    ),
+)
+task_role = TaskRole(
+    f"{app}-task",
+    TaskRoleArgs(account_id=where.account_id, region=where.region, partition=where.partition),
+)
+image = AppImage(
+    app,
+    AppImageArgs(
+        repository_name=settings.repository_name,
+        tag=pulumi.get_stack(),
+        context=settings.docker_context,
+        dockerfile=settings.dockerfile,
+        image_uri=settings.image_uri,
+        production=settings.production,
+    ),
+)
+task = AppTaskDefinition(
+    app,
+    AppTaskDefinitionArgs(
+        family=settings.family,
+        container_name=settings.container_name,
+        image=image.image_ref,
+        cpu=settings.cpu,
+        memory=settings.memory,
+        container_port=settings.container_port,
+        environment=settings.environment,
+        secrets=secrets.parameter_arns,
+        health_check_path=settings.health_check_path,
+        health_check_start_period=settings.health_check_start_period,
+        log_retention_days=settings.log_retention_days,
+        region=where.region,
+        execution_role_arn=execution_role.arn,
+        task_role_arn=task_role.arn,
+        retain_logs=settings.production,
+    ),
+)
+service = LoadBalancedService(
+    app,
+    LoadBalancedServiceArgs(
+        vpc_id=where.vpc_id,
+        subnet_ids=where.subnet_ids,
+        task_definition_arn=task.arn,
+        container_name=settings.container_name,
+        container_port=settings.container_port,
+        health_check_path=settings.health_check_path,
+        health_check_grace_period=settings.health_check_start_period,
+        desired_count=settings.desired_count,
+        assign_public_ip=settings.assign_public_ip,
+        deletion_protection=settings.production,
+    ),
+)
+
+pulumi.export("url", service.url)
+pulumi.export("albDnsName", service.load_balancer.dns_name)
+pulumi.export("clusterName", service.cluster.name)
+pulumi.export("serviceName", service.service.name)
+pulumi.export("taskDefinitionArn", task.arn)
+pulumi.export("imageUri", image.image_ref)
+pulumi.export("repositoryUrl", image.repository_url)
+pulumi.export("logGroupName", task.log_group_name)
+pulumi.export("executionRoleArn", execution_role.arn)
+pulumi.export("taskRoleArn", task_role.arn)
+pulumi.export("targetGroupArn", service.target_group.arn)
+pulumi.export("albSecurityGroupId", service.alb_security_group.id)
+pulumi.export("serviceSecurityGroupId", service.service_security_group.id)
+pulumi.export("secretParameterArns", secrets.parameter_arns)

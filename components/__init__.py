@@ -1,0 +1,1 @@
+"""The ComponentResources that make up library-infra; one per module, wired together in __main__.py."""

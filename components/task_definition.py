@@ -1,0 +1,147 @@
+"""AppTaskDefinition: the Fargate task that runs the application container, and its log group.
+
+Creates:
+- cloudwatch.LogGroup ``<name>-logs`` named ``/ecs/<family>`` with the configured retention (kept on destroy
+  in production);
+- ecs.TaskDefinition ``<name>``: Fargate, awsvpc, the task size, the execution and task roles, and one container
+  built by :func:`container_definitions`: the port, plain variables, secrets as SSM ARNs, awslogs to that group
+  in the stack's region, and a health check that curls ``http://localhost:<port><path>``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+# Container health check timing. Interval and retries bound how long a broken task keeps running; the start
+# period (configured) is the JVM's boot time, during which failures do not count.
+HEALTH_INTERVAL = 15
+HEALTH_TIMEOUT = 5
+HEALTH_RETRIES = 3
+
+
+def health_check_command(port: int, path: str) -> list[str]:
+    # curl is installed in the image for this; -f turns HTTP errors (503 DOWN) into a failing exit code.
+    return ["CMD-SHELL", f"curl -fsS -o /dev/null http://localhost:{port}{path} || exit 1"]
+
+
+def container_definitions(
+    *,
+    name: str,
+    image: str,
+    port: int,
+    environment: Mapping[str, str],
+    secrets: Mapping[str, str],
+    log_group: str,
+    region: str,
+    health_check_path: str,
+    start_period: int,
+) -> list[dict[str, Any]]:
+    """The exact ``containerDefinitions`` ECS receives (ECS API field names)."""
+    return [
+        {
+            "name": name,
+            "image": image,
+            "essential": True,
+            "portMappings": [{"containerPort": port, "hostPort": port, "protocol": "tcp"}],
+            "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": log_group,
+                    "awslogs-region": region,
+                    "awslogs-stream-prefix": "ecs",
+                },
+            },
+            "healthCheck": {
+                "command": health_check_command(port, health_check_path),
+                "interval": HEALTH_INTERVAL,
+                "timeout": HEALTH_TIMEOUT,
+                "retries": HEALTH_RETRIES,
+                "startPeriod": start_period,
+            },
+        }
+    ]
+
+
+@dataclass(frozen=True)
+class AppTaskDefinitionArgs:
+    family: str
+    container_name: str
+    image: pulumi.Input[str]
+    cpu: int
+    memory: int
+    container_port: int
+    environment: Mapping[str, str]
+    secrets: Mapping[str, pulumi.Input[str]]
+    """Variable name -> SSM parameter ARN."""
+    health_check_path: str
+    health_check_start_period: int
+    log_retention_days: int
+    region: pulumi.Input[str]
+    execution_role_arn: pulumi.Input[str]
+    task_role_arn: pulumi.Input[str]
+    cpu_architecture: str = "X86_64"
+    retain_logs: bool = False
+
+
+class AppTaskDefinition(pulumi.ComponentResource):
+    log_group: aws.cloudwatch.LogGroup
+    task_definition: aws.ecs.TaskDefinition
+    arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AppTaskDefinitionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("library:ecs:AppTaskDefinition", name, None, opts)
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/ecs/{args.family}",
+            retention_in_days=args.log_retention_days,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_logs),
+        )
+        secret_names = sorted(args.secrets)
+        definitions = pulumi.Output.all(
+            args.image,
+            self.log_group.name,
+            args.region,
+            *[args.secrets[k] for k in secret_names],
+        ).apply(
+            lambda a: json.dumps(
+                container_definitions(
+                    name=args.container_name,
+                    image=a[0],
+                    port=args.container_port,
+                    environment=args.environment,
+                    secrets=dict(zip(secret_names, a[3:], strict=True)),
+                    log_group=a[1],
+                    region=a[2],
+                    health_check_path=args.health_check_path,
+                    start_period=args.health_check_start_period,
+                )
+            )
+        )
+        self.task_definition = aws.ecs.TaskDefinition(
+            name,
+            family=args.family,
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture=args.cpu_architecture
+            ),
+            execution_role_arn=args.execution_role_arn,
+            task_role_arn=args.task_role_arn,
+            container_definitions=definitions,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = self.task_definition.arn
+        self.log_group_name = self.log_group.name
+        self.register_outputs({"arn": self.arn, "logGroupName": self.log_group_name})

@@ -1,0 +1,418 @@
+"""Stack settings: every ``library-infra:*`` config key, read once and validated before any resource exists.
+
+The program calls :func:`load_settings` first; components receive the frozen :class:`Settings` (or values
+taken from it) and never read ``pulumi.Config`` themselves. Every problem found is reported at once, each
+line naming the key, the bad value and what is allowed. Secret values are never echoed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "library-infra"
+
+# Fargate task sizes: cpu units -> allowed memory (MiB). From the ECS developer guide, "Task CPU and memory".
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# The only values CloudWatch Logs' PutRetentionPolicy accepts (tests check this against botocore's model).
+LOG_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+DEFAULT_SECRETS: dict[str, str] = {
+    "SPRING_DATASOURCE_URL": "/library/db/url",
+    "SPRING_DATASOURCE_USERNAME": "/library/db/username",
+    "SPRING_DATASOURCE_PASSWORD": "/library/db/password",
+}
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# SSM hierarchy: "/a/b/c", each level letters, digits, "_", ".", "-" (SSM's own character set).
+PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+# Also lands in a CMD-SHELL health check, so shell metacharacters are refused.
+HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/%-]*$")
+APP_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$")
+TASK_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+DIGEST_IMAGE = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+# Name segments that mark a credential; KEY only as the last segment (API_KEY yes, CACHE_KEY_PREFIX no).
+SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "CREDENTIALS", "APIKEY"}
+
+
+class ConfigError(ValueError):
+    """Raised for bad stack configuration; the message lists every problem found."""
+
+
+def _fargate_table() -> str:
+    rows = []
+    for cpu, memories in FARGATE_SIZES.items():
+        span = (
+            ", ".join(map(str, memories))
+            if len(memories) <= 3
+            else f"{memories[0]}-{memories[-1]} in steps of {memories[1] - memories[0]}"
+        )
+        rows.append(f"cpu={cpu}: memory {span}")
+    return "; ".join(rows)
+
+
+def _check_env_name(name: str, key: str) -> None:
+    if not ENV_NAME.match(name):
+        raise ValueError(
+            f"{key} has variable name {name!r}; use letters, digits and '_' and do not start with a digit"
+        )
+
+
+def looks_like_secret_name(name: str) -> bool:
+    parts = name.upper().split("_")
+    return bool(SECRET_WORDS.intersection(parts)) or parts[-1] == "KEY"
+
+
+class Settings(BaseModel):
+    """The validated configuration of one stack. Field aliases are the public config keys."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+    )
+
+    stack: str = Field(exclude=True)
+    app_name: str = "library"
+    container_port: int = 8081
+    cpu: int = 256
+    memory: int = 512
+    desired_count: int = 1
+    health_check_path: str = "/actuator/health"
+    health_check_start_period: int = 120
+    environment: dict[str, str] = Field(default_factory=lambda: {"SPRING_PROFILES_ACTIVE": "prod"})
+    secrets: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRETS))
+    secret_values: dict[str, SecretStr] = Field(default_factory=dict)
+    kms_key_arn: str | None = None
+    repository_name: str = "library-management-system"
+    image_uri: str | None = None
+    docker_context: str = "."
+    dockerfile: str = "Dockerfile"
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    assign_public_ip: bool = True
+    log_retention_days: int = 30
+    production: bool = False
+
+    # --- derived names -------------------------------------------------------------------------
+    @property
+    def family(self) -> str:
+        return f"{self.app_name}-{self.stack}"
+
+    @property
+    def container_name(self) -> str:
+        return f"{self.app_name}-app"
+
+    @property
+    def builds_image(self) -> bool:
+        return self.image_uri is None
+
+    # --- single keys ---------------------------------------------------------------------------
+    @field_validator("app_name")
+    @classmethod
+    def _app_name(cls, v: str) -> str:
+        if not APP_NAME.match(v):
+            raise ValueError(
+                f"appName={v!r} must be 1-20 lowercase letters, digits or '-', start with a letter and not end "
+                "with '-' (it prefixes ALB and target group names, which AWS limits to 32 characters)"
+            )
+        return v
+
+    @field_validator("container_port")
+    @classmethod
+    def _port(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError(f"containerPort={v} is not a TCP port; use 1-65535")
+        return v
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, v: int) -> int:
+        if v not in FARGATE_SIZES:
+            allowed = ", ".join(map(str, FARGATE_SIZES))
+            raise ValueError(f"cpu={v} is not a Fargate size; use one of {allowed}")
+        return v
+
+    @field_validator("desired_count")
+    @classmethod
+    def _desired(cls, v: int) -> int:
+        if v < 0:
+            raise ValueError(f"desiredCount={v} is negative; use 0 or more tasks")
+        return v
+
+    @field_validator("health_check_path")
+    @classmethod
+    def _health_path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError(f"healthCheckPath={v!r} must start with '/', for example '/actuator/health'")
+        if not HEALTH_PATH.match(v) or len(v) > 1024:
+            raise ValueError(
+                f"healthCheckPath={v!r} may hold only letters, digits and . _ ~ / % - (at most 1024 characters)"
+            )
+        return v
+
+    @field_validator("health_check_start_period")
+    @classmethod
+    def _start_period(cls, v: int) -> int:
+        if not 0 <= v <= 300:
+            raise ValueError(f"healthCheckStartPeriod={v} is outside what ECS allows; use 0-300 seconds")
+        return v
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _environment_values(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        out: dict[str, Any] = {}
+        for name, value in v.items():
+            if isinstance(value, bool):
+                out[name] = "true" if value else "false"
+            elif isinstance(value, int | float):
+                out[name] = str(value)
+            elif value is None or isinstance(value, Mapping | list):
+                raise ValueError(f"environment.{name} must be a string, number or boolean, not {value!r}")
+            else:
+                out[name] = value
+        return out
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_names(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            _check_env_name(name, "environment")
+            if looks_like_secret_name(name):
+                raise ValueError(
+                    f"environment.{name} looks like a credential; plain variables are visible to anyone who can "
+                    f"describe the task definition. Put it in secrets (SSM parameter) and, to let this stack "
+                    f"create it, in secretValues"
+                )
+        return v
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, parameter in v.items():
+            _check_env_name(name, "secrets")
+            if not isinstance(parameter, str) or not parameter.startswith("/"):
+                raise ValueError(
+                    f"secrets.{name}={parameter!r} must be an SSM parameter name starting with '/', "
+                    "for example '/library/db/password'"
+                )
+            if not PARAMETER_NAME.match(parameter) or len(parameter) > 1011:
+                raise ValueError(
+                    f"secrets.{name}={parameter!r} is not a valid SSM parameter name; use '/'-separated levels "
+                    "of letters, digits, '_', '.' and '-' (at most 1011 characters)"
+                )
+            if parameter.lower().startswith(("/aws", "/ssm")):
+                raise ValueError(f"secrets.{name}={parameter!r} uses a prefix reserved by AWS (aws, ssm)")
+        return v
+
+    @field_validator("secret_values")
+    @classmethod
+    def _secret_values(cls, v: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, value in v.items():
+            _check_env_name(name, "secretValues")
+            if not value.get_secret_value():
+                raise ValueError(f"secretValues.{name} is empty; SSM cannot store an empty value")
+        return v
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms_key(cls, v: str | None) -> str | None:
+        if v is not None and not KMS_KEY_ARN.match(v):
+            raise ValueError(
+                f"kmsKeyArn={v!r} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "
+                "(an alias ARN cannot be named in an IAM policy)"
+            )
+        return v
+
+    @field_validator("repository_name")
+    @classmethod
+    def _repository(cls, v: str) -> str:
+        if not (2 <= len(v) <= 256 and ECR_NAME.match(v)):
+            raise ValueError(
+                f"repositoryName={v!r} is not a valid ECR repository name; use 2-256 lowercase letters, digits "
+                "and '.', '_', '-', '/' separators"
+            )
+        return v
+
+    @field_validator("image_uri")
+    @classmethod
+    def _image(cls, v: str | None) -> str | None:
+        if v is not None and not DIGEST_IMAGE.match(v):
+            raise ValueError(
+                f"imageUri={v!r} must be pinned by digest, <repository>@sha256:<64 hex digits>, so that what "
+                "runs is exactly what was tested (find it with `docker buildx imagetools inspect <image>`)"
+            )
+        return v
+
+    @field_validator("vpc_id")
+    @classmethod
+    def _vpc(cls, v: str | None) -> str | None:
+        if v is not None and not VPC_ID.match(v):
+            raise ValueError(f"vpcId={v!r} is not a VPC id such as 'vpc-07dd414387be45a0f'")
+        return v
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for subnet in v:
+            if not SUBNET_ID.match(subnet):
+                raise ValueError(f"subnetIds has {subnet!r}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'")
+        if len(set(v)) != len(v):
+            raise ValueError(f"subnetIds={list(v)} lists a subnet twice")
+        return v
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(map(str, LOG_RETENTION_DAYS))
+            raise ValueError(f"logRetentionDays={v} is not accepted by CloudWatch Logs; use one of {allowed}")
+        return v
+
+    # --- keys that depend on each other --------------------------------------------------------
+    @model_validator(mode="after")
+    def _together(self) -> Settings:
+        problems: list[str] = []
+        if self.cpu in FARGATE_SIZES and self.memory not in FARGATE_SIZES[self.cpu]:
+            problems.append(
+                f"cpu={self.cpu}, memory={self.memory} is not a Fargate size; valid pairs are {_fargate_table()}"
+            )
+        for name in self.secret_values:
+            if name not in self.secrets:
+                problems.append(
+                    f"secretValues.{name} has no matching secrets entry; add secrets.{name} with the SSM parameter "
+                    f"name the stack should create (secrets has {sorted(self.secrets)})"
+                )
+        for name in sorted(set(self.environment) & set(self.secrets)):
+            problems.append(f"{name} is in both environment and secrets; ECS needs each variable in one of them")
+        if (self.vpc_id is None) != (not self.subnet_ids):
+            problems.append(
+                "vpcId and subnetIds go together: set both (subnets of that VPC) or neither (the default VPC)"
+            )
+        if self.subnet_ids and len(self.subnet_ids) < 2:
+            problems.append(
+                f"subnetIds={list(self.subnet_ids)} must list at least two subnets in different Availability "
+                "Zones; an Application Load Balancer needs two"
+            )
+        if not TASK_FAMILY.match(self.family):
+            problems.append(
+                f"task family {self.family!r} (<appName>-<stack>) may hold only letters, digits, '-' and '_'; "
+                f"rename the stack {self.stack!r}"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+# Keys whose config value is JSON (objects and arrays), as the Pulumi CLI passes them.
+_STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds"}
+# Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
+_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "vpcId"}
+
+
+def config_keys() -> list[str]:
+    """The public config keys, in declaration order."""
+    return [f.alias or name for name, f in Settings.model_fields.items() if name != "stack"]
+
+
+def _format(error: ValidationError) -> list[str]:
+    lines = []
+    for e in error.errors():
+        msg = e["msg"].removeprefix("Value error, ")
+        key = ".".join(str(p) for p in e["loc"])
+        if not key:
+            lines.extend(msg.splitlines())
+        elif e["type"] == "value_error":
+            lines.append(msg)
+        elif key.startswith("secretValues"):
+            lines.append(f"{key}: {msg}")  # never echo a secret
+        else:
+            lines.append(f"{key}={e['input']!r}: {msg}")
+    return lines
+
+
+def parse_settings(raw: Mapping[str, Any], stack: str, project_dir: Path | None = None) -> Settings:
+    """Validate raw config values (strings as the CLI passes them, keyed by the bare key) into Settings."""
+    problems: list[str] = []
+    known = config_keys()
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            hint = difflib.get_close_matches(key, known, n=1)
+            problems.append(
+                f"{NAMESPACE}:{key} is not a setting of this program"
+                + (f"; did you mean {hint[0]}?" if hint else f"; known keys are {', '.join(known)}")
+            )
+            continue
+        if value is None or (key in _OPTIONAL_STRINGS and value == ""):
+            continue
+        if key in _STRUCTURED and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                problems.append(f"{NAMESPACE}:{key} is not valid JSON ({exc.msg}); set it with --path or in YAML")
+                continue
+        values[key] = value
+    settings: Settings | None = None
+    try:
+        settings = Settings.model_validate({"stack": stack, **values})
+    except ValidationError as exc:
+        problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc))
+    if settings is not None and settings.builds_image and project_dir is not None:
+        context = project_dir / settings.docker_context
+        dockerfile = project_dir / settings.dockerfile
+        if not context.is_dir():
+            problems.append(f"{NAMESPACE}:dockerContext={settings.docker_context!r} is not a directory here")
+        if not dockerfile.is_file():
+            problems.append(
+                f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
+                "directory); or set imageUri to deploy an image that is already pushed"
+            )
+    if problems:
+        raise ConfigError("invalid stack configuration:\n  - " + "\n  - ".join(problems))
+    assert settings is not None
+    return settings
+
+
+def load_settings(project_dir: Path) -> Settings:
+    """Read every ``library-infra:*`` key the Pulumi engine passed to this program and validate it."""
+    import pulumi
+    import pulumi.runtime.config as runtime_config
+
+    prefix = f"{NAMESPACE}:"
+    full_keys = set(pulumi.runtime.get_config_env()) | set(runtime_config.CONFIG.get())
+    raw = {k[len(prefix) :]: pulumi.runtime.get_config(k) for k in full_keys if k.startswith(prefix)}
+    return parse_settings(raw, pulumi.get_stack(), project_dir)

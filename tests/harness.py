@@ -1,0 +1,288 @@
+"""Runs the real program (``__main__.py``) under Pulumi's mocks and records what it would send to the engine.
+
+The config is what the Pulumi CLI would pass for a stack: the defaults declared in ``Pulumi.yaml`` overlaid with
+``Pulumi.<stack>.yaml``, as the JSON strings the CLI hands the program in ``PULUMI_CONFIG``. The mocks play AWS:
+they answer the program's invokes for an account in the stack's region and give each resource the outputs AWS
+would (ARNs, names, DNS names, the pushed image's digest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "library-infra"
+ACCOUNT = "123456789012"
+DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
+DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def digest_of(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Registered:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    state: dict[str, Any]
+    secret_inputs: set[str]
+    parent_type: str
+
+
+@dataclass
+class Deployment:
+    resources: list[Registered]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def of_type(self, type_: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> Registered:
+        found = self.of_type(type_)
+        assert len(found) == 1, f"expected one {type_}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, name: str) -> Registered:
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+    def by_state(self, key: str, value: Any) -> Registered:
+        found = [r for r in self.resources if r.state.get(key) == value]
+        assert len(found) == 1, f"expected one resource with {key}={value!r}, found {[r.name for r in found]}"
+        return found[0]
+
+    def container(self) -> dict[str, Any]:
+        definitions = json.loads(self.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+        assert len(definitions) == 1
+        return definitions[0]
+
+
+def _secret_paths(value: Any, path: str = "") -> Iterator[str]:
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
+            yield path
+            return
+        for k, v in value.items():
+            yield from _secret_paths(v, f"{path}.{k}" if path else k)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _secret_paths(v, f"{path}[{i}]")
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers like AWS would for an account in ``region``."""
+
+    def __init__(self, region: str, missing_parameters: frozenset[str] = frozenset()) -> None:
+        self.region = region
+        self.missing_parameters = missing_parameters
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        self.calls.append((args.token, dict(args.args)))
+        region = self.region
+        match args.token:
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/deployer", "userId": "AIDA"}
+            case "aws:index/getRegion:getRegion":
+                return {"region": region, "name": region, "id": region}
+            case "aws:index/getPartition:getPartition":
+                return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+            case "aws:ec2/getVpc:getVpc":
+                return {"id": DEFAULT_VPC, "default": True, "cidrBlock": "172.31.0.0/16"}
+            case "aws:ec2/getSubnets:getSubnets":
+                return {"ids": list(reversed(DEFAULT_SUBNETS)), "id": region}
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+                return {"userName": "AWS", "password": "ecr-token", "id": region}
+            case "aws:ssm/getParameter:getParameter":
+                name = args.args["name"]
+                if name in self.missing_parameters:
+                    raise Exception(f"reading SSM Parameter ({name}): ParameterNotFound")
+                arn = f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{name}"
+                return {"arn": arn, "name": name, "type": "SecureString", "id": name}
+        raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        region, typ, inputs = self.region, args.typ, dict(args.inputs)
+        state = dict(inputs)
+        name = inputs.get("name") or f"{args.name}-1a2b3c4"  # Pulumi's auto-naming
+        physical_id = name
+        match typ:
+            case "aws:iam/role:Role":
+                state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
+            case "aws:iam/rolePolicy:RolePolicy":
+                physical_id = f"{inputs['role']}:{name}"
+            case "aws:kms/key:Key":
+                physical_id = "0b1c2d3e-1234-4abc-9def-0123456789ab"
+                state.update(keyId=physical_id, arn=f"arn:aws:kms:{region}:{ACCOUNT}:key/{physical_id}")
+            case "aws:ssm/parameter:Parameter":
+                state.update(arn=f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{name}")
+            case "aws:ecr/repository:Repository":
+                state.update(
+                    registryId=ACCOUNT,
+                    arn=f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{name}",
+                    repositoryUrl=f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{name}",
+                )
+            case "docker:index/image:Image":
+                repository = inputs["imageName"].rsplit(":", 1)[0]
+                state.update(repoDigest=f"{repository}@{digest_of(inputs['imageName'])}")
+                physical_id = state["repoDigest"]
+            case "aws:cloudwatch/logGroup:LogGroup":
+                state.update(arn=f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}")
+            case "aws:ecs/taskDefinition:TaskDefinition":
+                state.update(arn=f"arn:aws:ecs:{region}:{ACCOUNT}:task-definition/{inputs['family']}:1", revision=1)
+                physical_id = inputs["family"]
+            case "aws:ecs/cluster:Cluster":
+                state.update(name=name, arn=f"arn:aws:ecs:{region}:{ACCOUNT}:cluster/{name}")
+            case "aws:ecs/service:Service":
+                state.update(name=name, arn=f"arn:aws:ecs:{region}:{ACCOUNT}:service/{name}")
+            case "aws:ec2/securityGroup:SecurityGroup":
+                physical_id = "sg-" + hashlib.sha256(args.name.encode()).hexdigest()[:17]
+                state.update(arn=f"arn:aws:ec2:{region}:{ACCOUNT}:security-group/{physical_id}")
+            case "aws:lb/loadBalancer:LoadBalancer":
+                suffix = f"app/{name}/50dc6c495c0c9188"
+                state.update(
+                    name=name,
+                    arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:loadbalancer/{suffix}",
+                    arnSuffix=suffix,
+                    dnsName=f"{name}-1234567890.{region}.elb.amazonaws.com",
+                )
+            case "aws:lb/targetGroup:TargetGroup":
+                suffix = f"targetgroup/{name}/73e2d6bc24d8a067"
+                state.update(
+                    name=name,
+                    arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:{suffix}",
+                    arnSuffix=suffix,
+                )
+            case "aws:lb/listener:Listener":
+                state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/{name}")
+        if "arn" not in state and typ.startswith("aws:"):
+            state["arn"] = f"arn:aws:{typ.split(':')[1].split('/')[0]}:{region}:{ACCOUNT}:{name}"
+        return (physical_id if args.custom else None), state
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps every registration with its inputs as the engine would receive them, noting which are secret."""
+
+    def __init__(self, mocks: AwsMocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[Registered] = []
+        self._types_by_urn: dict[str, str] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            raw = json_format.MessageToDict(request.object)
+            registration = self.resources[response.urn]
+            self._types_by_urn[response.urn] = request.type
+            self.registered.append(
+                Registered(
+                    type=request.type,
+                    name=request.name,
+                    inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+                    state=dict(registration.state),
+                    secret_inputs=set(_secret_paths(raw)),
+                    parent_type=self._types_by_urn.get(request.parent, ""),
+                )
+            )
+        return response
+
+
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Config for a stack as plain values: Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides."""
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    config: dict[str, Any] = {
+        f"{PROJECT}:{key}": decl["default"]
+        for key, decl in project.get("config", {}).items()
+        if isinstance(decl, dict) and "default" in decl
+    }
+    stack_file = ROOT / f"Pulumi.{stack}.yaml"
+    if stack_file.exists():
+        config.update((yaml.safe_load(stack_file.read_text()) or {}).get("config", {}))
+    for key, value in (overrides or {}).items():
+        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+    return config
+
+
+def as_cli_strings(config: Mapping[str, Any]) -> dict[str, str]:
+    """What the CLI puts in PULUMI_CONFIG: strings, objects and arrays as JSON, booleans in lower case."""
+    out = {}
+    for key, value in config.items():
+        if isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            out[key] = str(value)
+        else:
+            out[key] = json.dumps(value)
+    return out
+
+
+def run_program(
+    stack: str = "dev",
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    preview: bool = False,
+    secret_keys: tuple[str, ...] = (),
+    missing_parameters: frozenset[str] = frozenset(),
+    program: Path = ROOT / "__main__.py",
+    config: Mapping[str, Any] | None = None,
+) -> Deployment:
+    """Run ``program`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would, and return what it registered."""
+    values = as_cli_strings(stack_config(stack, overrides) if config is None else config)
+    region = values.get("aws:region", "us-east-1")
+    mocks = AwsMocks(region, missing_parameters)
+    monitor = RecordingMonitor(mocks)
+    saved = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(values)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys])
+    pulumi.runtime.set_all_config({}, [])
+    outputs: dict[str, Any] = {}
+    secret_outputs: set[str] = set()
+    cwd = Path.cwd()
+    try:
+        os.chdir(program.parent)  # the CLI runs the program in the project directory
+        pulumi.runtime.settings.SETTINGS.root_resource = None  # type: ignore[attr-defined]
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+
+        @pulumi.runtime.test
+        def body() -> pulumi.Output[Any]:
+            runpy.run_path(str(program), run_name="__main__")
+            exported: dict[str, pulumi.Output[Any]] = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
+
+            async def collect() -> None:
+                for key, out in exported.items():
+                    output = pulumi.Output.from_input(out)
+                    outputs[key] = await output.future(with_unknowns=True)
+                    if await output.is_secret():
+                        secret_outputs.add(key)
+
+            return pulumi.Output.from_input(collect())
+
+        body()
+    finally:
+        os.chdir(cwd)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return Deployment(monitor.registered, outputs, secret_outputs, mocks.calls)
