@@ -33,10 +33,12 @@ def lookup(settings: Settings) -> AwsEnvironment:
     else:
         vpc_id = aws.ec2.get_vpc_output(default=True).id
         subnet_ids = aws.ec2.get_subnets_output(
-            filters=[
-                aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),
-                aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
-            ]
+            filters=vpc_id.apply(
+                lambda vpc: [
+                    aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc]),
+                    aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
+                ]
+            )
         ).ids.apply(sorted)  # AWS returns them in no fixed order; sorting keeps diffs quiet
     return AwsEnvironment(
         account_id=identity.account_id,

@@ -83,9 +83,7 @@ def _fargate_table() -> str:
 
 def _check_env_name(name: str, key: str) -> None:
     if not ENV_NAME.match(name):
-        raise ValueError(
-            f"{key} has variable name {name!r}; use letters, digits and '_' and do not start with a digit"
-        )
+        raise ValueError(f"{key} has variable name {name!r}; use letters, digits and '_' and do not start with a digit")
 
 
 def looks_like_secret_name(name: str) -> bool:
@@ -289,7 +287,9 @@ class Settings(BaseModel):
     def _subnets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for subnet in v:
             if not SUBNET_ID.match(subnet):
-                raise ValueError(f"subnetIds has {subnet!r}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'")
+                raise ValueError(
+                    f"subnetIds has {subnet!r}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'"
+                )
         if len(set(v)) != len(v):
             raise ValueError(f"subnetIds={list(v)} lists a subnet twice")
         return v
@@ -316,6 +316,12 @@ class Settings(BaseModel):
                     f"secretValues.{name} has no matching secrets entry; add secrets.{name} with the SSM parameter "
                     f"name the stack should create (secrets has {sorted(self.secrets)})"
                 )
+        server_port = self.environment.get("SERVER_PORT")
+        if server_port is not None and server_port != str(self.container_port):
+            problems.append(
+                f"environment.SERVER_PORT={server_port!r} differs from containerPort={self.container_port}; the app "
+                "would listen where no health check looks. Remove it: the program sets it from containerPort"
+            )
         for name in sorted(set(self.environment) & set(self.secrets)):
             problems.append(f"{name} is in both environment and secrets; ECS needs each variable in one of them")
         if (self.vpc_id is None) != (not self.subnet_ids):

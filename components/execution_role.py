@@ -107,9 +107,9 @@ class ExecutionRole(pulumi.ComponentResource):
             self.secrets_policy = aws.iam.RolePolicy(
                 f"{name}-secrets",
                 role=self.role.id,
-                policy=pulumi.Output.all(
-                    list(args.parameter_arns), list(args.decrypt_key_arns), args.region
-                ).apply(lambda a: json.dumps(secrets_read_policy(a[0], a[1], a[2]))),
+                policy=pulumi.Output.all(list(args.parameter_arns), list(args.decrypt_key_arns), args.region).apply(
+                    lambda a: json.dumps(secrets_read_policy(a[0], a[1], a[2]))
+                ),
                 opts=child,
             )
             depends.append(self.secrets_policy)

@@ -60,7 +60,9 @@ class AppSecrets(pulumi.ComponentResource):
                 deletion_window_in_days=30,
                 opts=child,
             )
-            aws.kms.Alias(f"{name}-alias", name=f"alias/{name}-{pulumi.get_stack()}", target_key_id=key.key_id, opts=child)
+            aws.kms.Alias(
+                f"{name}-alias", name=f"alias/{name}-{pulumi.get_stack()}", target_key_id=key.key_id, opts=child
+            )
             self.key_arn = key.arn
             self.decrypt_key_arns.append(key.arn)
             for var, parameter_name in sorted(owned.items()):

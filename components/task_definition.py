@@ -5,7 +5,7 @@ Creates:
   in production);
 - ecs.TaskDefinition ``<name>``: Fargate, awsvpc, the task size, the execution and task roles, and one container
   built by :func:`container_definitions`: the port, plain variables, secrets as SSM ARNs, awslogs to that group
-  in the stack's region, and a health check that curls ``http://localhost:<port><path>``.
+  in the stack's region, ``SERVER_PORT`` = the container port, and a health check that curls ``http://localhost:<port><path>``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,12 @@ def container_definitions(
     health_check_path: str,
     start_period: int,
 ) -> list[dict[str, Any]]:
-    """The exact ``containerDefinitions`` ECS receives (ECS API field names)."""
+    """The exact ``containerDefinitions`` ECS receives (ECS API field names).
+
+    ``SERVER_PORT`` is set to the container port, so Spring Boot listens where the port mapping, the target group
+    and both health checks look.
+    """
+    environment = {**environment, "SERVER_PORT": str(port)}
     return [
         {
             "name": name,

@@ -12,14 +12,14 @@ import hashlib
 import json
 import os
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import yaml
-from google.protobuf import json_format
+from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import mocks as pulumi_mocks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +38,13 @@ def digest_of(text: str) -> str:
 class Registered:
     type: str
     name: str
+    urn: str
     inputs: dict[str, Any]
     state: dict[str, Any]
     secret_inputs: set[str]
     parent_type: str
+    dependencies: set[str]
+    retain_on_delete: bool
 
 
 @dataclass
@@ -50,6 +53,12 @@ class Deployment:
     outputs: dict[str, Any]
     secret_outputs: set[str]
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    outputs_registered: set[str] = field(default_factory=set)
+    """URNs of the component resources that called register_outputs."""
+
+    def depends_on(self, dependent: Registered, dependency: Registered) -> bool:
+        """True when the engine must finish ``dependency`` before it starts ``dependent``."""
+        return dependency.urn in dependent.dependencies
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -72,7 +81,8 @@ class Deployment:
     def container(self) -> dict[str, Any]:
         definitions = json.loads(self.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
         assert len(definitions) == 1
-        return definitions[0]
+        container: dict[str, Any] = definitions[0]
+        return container
 
 
 def _secret_paths(value: Any, path: str = "") -> Iterator[str]:
@@ -85,6 +95,16 @@ def _secret_paths(value: Any, path: str = "") -> Iterator[str]:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _secret_paths(v, f"{path}[{i}]")
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
+            return _unwrap_secrets(value.get("value"))
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
 
 
 class AwsMocks(pulumi.runtime.Mocks):
@@ -184,10 +204,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
         self.registered: list[Registered] = []
+        self.outputs_registered: set[str] = set()
         self._types_by_urn: dict[str, str] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
             registration = self.resources[response.urn]
@@ -196,13 +217,20 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 Registered(
                     type=request.type,
                     name=request.name,
-                    inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+                    urn=response.urn,
+                    inputs=_unwrap_secrets(pulumi.runtime.rpc.deserialize_properties(request.object)),
                     state=dict(registration.state),
                     secret_inputs=set(_secret_paths(raw)),
                     parent_type=self._types_by_urn.get(request.parent, ""),
+                    dependencies=set(request.dependencies),
+                    retain_on_delete=request.retainOnDelete,
                 )
             )
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
+        self.outputs_registered.add(request.urn)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -243,11 +271,34 @@ def run_program(
     preview: bool = False,
     secret_keys: tuple[str, ...] = (),
     missing_parameters: frozenset[str] = frozenset(),
-    program: Path = ROOT / "__main__.py",
     config: Mapping[str, Any] | None = None,
 ) -> Deployment:
-    """Run ``program`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would, and return what it registered."""
-    values = as_cli_strings(stack_config(stack, overrides) if config is None else config)
+    """Run ``__main__.py`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would; return what it registered."""
+
+    def program() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    return run(
+        program,
+        stack,
+        stack_config(stack, overrides) if config is None else config,
+        preview=preview,
+        secret_keys=secret_keys,
+        missing_parameters=missing_parameters,
+    )
+
+
+def run(
+    program: Callable[[], None],
+    stack: str,
+    config: Mapping[str, Any],
+    *,
+    preview: bool = False,
+    secret_keys: tuple[str, ...] = (),
+    missing_parameters: frozenset[str] = frozenset(),
+) -> Deployment:
+    """Run ``program`` (the whole stack, or one component) under the mocks in the project directory."""
+    values = as_cli_strings(config)
     region = values.get("aws:region", "us-east-1")
     mocks = AwsMocks(region, missing_parameters)
     monitor = RecordingMonitor(mocks)
@@ -259,14 +310,15 @@ def run_program(
     secret_outputs: set[str] = set()
     cwd = Path.cwd()
     try:
-        os.chdir(program.parent)  # the CLI runs the program in the project directory
+        os.chdir(ROOT)  # the CLI runs the program in the project directory
         pulumi.runtime.settings.SETTINGS.root_resource = None  # type: ignore[attr-defined]
         pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
 
-        @pulumi.runtime.test
+        @pulumi.runtime.test  # type: ignore[untyped-decorator]
         def body() -> pulumi.Output[Any]:
-            runpy.run_path(str(program), run_name="__main__")
-            exported: dict[str, pulumi.Output[Any]] = pulumi.runtime.settings.get_root_resource().outputs  # type: ignore[union-attr]
+            program()
+            root = pulumi.runtime.settings.get_root_resource()
+            exported: dict[str, Any] = getattr(root, "outputs", {})
 
             async def collect() -> None:
                 for key, out in exported.items():
@@ -285,4 +337,4 @@ def run_program(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return Deployment(monitor.registered, outputs, secret_outputs, mocks.calls)
+    return Deployment(monitor.registered, outputs, secret_outputs, mocks.calls, monitor.outputs_registered)
