@@ -39,6 +39,7 @@ class Registered:
     type: str
     name: str
     urn: str
+    id: str
     inputs: dict[str, Any]
     state: dict[str, Any]
     secret_inputs: set[str]
@@ -55,6 +56,11 @@ class Deployment:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     outputs_registered: set[str] = field(default_factory=set)
     """URNs of the component resources that called register_outputs."""
+
+    def group(self, name: str) -> Registered:
+        """The security group registered as ``name``."""
+        [found] = [r for r in self.of_type("aws:ec2/securityGroup:SecurityGroup") if r.name == name]
+        return found
 
     def depends_on(self, dependent: Registered, dependency: Registered) -> bool:
         """True when the engine must finish ``dependency`` before it starts ``dependent``."""
@@ -97,13 +103,16 @@ def _secret_paths(value: Any, path: str = "") -> Iterator[str]:
             yield from _secret_paths(v, f"{path}[{i}]")
 
 
-def _unwrap_secrets(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """Inputs as the provider sees them: secrets unwrapped, whole numbers as int (protobuf has only doubles)."""
     if isinstance(value, dict):
         if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
-            return _unwrap_secrets(value.get("value"))
-        return {k: _unwrap_secrets(v) for k, v in value.items()}
+            return _plain(value.get("value"))
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_unwrap_secrets(v) for v in value]
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -218,7 +227,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     type=request.type,
                     name=request.name,
                     urn=response.urn,
-                    inputs=_unwrap_secrets(pulumi.runtime.rpc.deserialize_properties(request.object)),
+                    id=registration.id or "",
+                    inputs=_plain(pulumi.runtime.rpc.deserialize_properties(request.object)),
                     state=dict(registration.state),
                     secret_inputs=set(_secret_paths(raw)),
                     parent_type=self._types_by_urn.get(request.parent, ""),
@@ -231,6 +241,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
         self.outputs_registered.add(request.urn)
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+
+last_monitor: RecordingMonitor | None = None
+"""The monitor of the latest run, kept so that a test can look at a run that raised."""
 
 
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -302,6 +316,8 @@ def run(
     region = values.get("aws:region", "us-east-1")
     mocks = AwsMocks(region, missing_parameters)
     monitor = RecordingMonitor(mocks)
+    global last_monitor
+    last_monitor = monitor
     saved = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     os.environ["PULUMI_CONFIG"] = json.dumps(values)
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys])

@@ -1,0 +1,128 @@
+"""What AWS would receive, checked against AWS's own API models (botocore) and registered in moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+from botocore.validate import ParamValidator
+from moto import mock_aws
+
+from settings import LOG_RETENTION_DAYS
+from tests.conftest import REGION, execution_role
+from tests.harness import Deployment
+
+TASK_FIELDS = [
+    "family",
+    "cpu",
+    "memory",
+    "networkMode",
+    "requiresCompatibilities",
+    "executionRoleArn",
+    "taskRoleArn",
+    "runtimePlatform",
+]
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def register_task_definition_request(deployment: Deployment) -> dict[str, Any]:
+    """The RegisterTaskDefinition call the provider makes from the registered inputs."""
+    task = deployment.one("aws:ecs/taskDefinition:TaskDefinition")
+    request = {k: task.inputs[k] for k in TASK_FIELDS}
+    request["containerDefinitions"] = json.loads(task.inputs["containerDefinitions"])
+    return request
+
+
+def api_errors(service: str, operation: str, params: dict[str, Any]) -> str:
+    shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    report = ParamValidator().validate(params, shape)
+    return str(report.generate_report()) if report.has_errors() else ""
+
+
+def test_task_definition_matches_the_ecs_api_model(dev: Deployment) -> None:
+    assert api_errors("ecs", "RegisterTaskDefinition", register_task_definition_request(dev)) == ""
+
+
+def test_the_ecs_api_model_check_catches_a_wrong_field() -> None:
+    bad = {"family": "x", "containerDefinitions": [{"name": "x", "portMappings": [{"containerPort": "8081"}]}]}
+    assert "containerPort" in api_errors("ecs", "RegisterTaskDefinition", bad)
+
+
+def test_task_definition_registers_in_ecs(dev: Deployment, aws: None) -> None:
+    ecs = boto3.client("ecs", region_name=REGION)
+    registered = ecs.register_task_definition(**register_task_definition_request(dev))["taskDefinition"]
+    [container] = registered["containerDefinitions"]
+    assert registered["family"] == "library-dev"
+    assert container["healthCheck"]["command"] == dev.container()["healthCheck"]["command"]
+    assert {s["name"] for s in container["secrets"]} == {s["name"] for s in dev.container()["secrets"]}
+
+
+def test_iam_documents_are_accepted_by_iam(dev: Deployment, aws: None) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    for role in dev.of_type("aws:iam/role:Role"):
+        iam.create_role(RoleName=role.name, AssumeRolePolicyDocument=role.inputs["assumeRolePolicy"])
+    names = {r.state["name"]: r.name for r in dev.of_type("aws:iam/role:Role")}
+    for policy in dev.of_type("aws:iam/rolePolicy:RolePolicy"):
+        iam.put_role_policy(
+            RoleName=names[policy.inputs["role"]], PolicyName=policy.name, PolicyDocument=policy.inputs["policy"]
+        )
+    stored = iam.get_role_policy(RoleName=execution_role(dev).name, PolicyName="library-execution-secrets")
+    assert stored["PolicyDocument"]["Statement"][0]["Action"] == "ssm:GetParameters"
+
+
+def test_the_iam_check_catches_a_malformed_document(aws: None) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters"}]}
+    with pytest.raises(ClientError, match="MalformedPolicyDocument"):
+        iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument=json.dumps(bad))
+
+
+def test_target_group_settings_are_accepted_by_elbv2(dev: Deployment, aws: None) -> None:
+    target_group = dev.one("aws:lb/targetGroup:TargetGroup").inputs
+    health = target_group["healthCheck"]
+    request = {
+        "Name": "library-tg",
+        "Protocol": target_group["protocol"],
+        "Port": target_group["port"],
+        "VpcId": boto3.client("ec2", region_name=REGION).describe_vpcs()["Vpcs"][0]["VpcId"],
+        "TargetType": target_group["targetType"],
+        "HealthCheckPath": health["path"],
+        "HealthCheckPort": health["port"],
+        "HealthCheckIntervalSeconds": health["interval"],
+        "HealthCheckTimeoutSeconds": health["timeout"],
+        "HealthyThresholdCount": health["healthyThreshold"],
+        "UnhealthyThresholdCount": health["unhealthyThreshold"],
+        "Matcher": {"HttpCode": health["matcher"]},
+    }
+    assert api_errors("elbv2", "CreateTargetGroup", request) == ""
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    arn = elbv2.create_target_group(**request)["TargetGroups"][0]["TargetGroupArn"]
+    delay = {"Key": "deregistration_delay.timeout_seconds", "Value": str(target_group["deregistrationDelay"])}
+    elbv2.modify_target_group_attributes(TargetGroupArn=arn, Attributes=[delay])
+
+
+def test_ecr_lifecycle_policy_is_accepted(dev: Deployment, aws: None) -> None:
+    ecr = boto3.client("ecr", region_name=REGION)
+    ecr.create_repository(repositoryName="library-management-system", imageScanningConfiguration={"scanOnPush": True})
+    policy = dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"]
+    ecr.put_lifecycle_policy(repositoryName="library-management-system", lifecyclePolicyText=policy)
+    stored = ecr.get_lifecycle_policy(repositoryName="library-management-system")["lifecyclePolicyText"]
+    assert json.loads(stored) == json.loads(policy)
+
+
+def test_every_allowed_retention_is_accepted_by_cloudwatch_logs(aws: None) -> None:
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName="/ecs/library-dev")
+    for days in LOG_RETENTION_DAYS:
+        logs.put_retention_policy(logGroupName="/ecs/library-dev", retentionInDays=days)

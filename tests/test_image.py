@@ -1,0 +1,57 @@
+"""The ECR repository and the image: scanned, kept for rollbacks, pinned by digest, or supplied by imageUri."""
+
+from __future__ import annotations
+
+import json
+
+from tests.harness import Deployment, run_program
+
+PINNED = "public.ecr.aws/docker/library/nginx@sha256:" + "a" * 64
+
+
+def test_repository_scans_on_push_and_is_encrypted(dev: Deployment) -> None:
+    repository = dev.one("aws:ecr/repository:Repository")
+    assert repository.inputs["name"] == "library-management-system"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
+
+
+def test_lifecycle_policy_keeps_the_last_images_whatever_their_tags(dev: Deployment) -> None:
+    [rule] = json.loads(dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    assert rule["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_repository_can_be_force_deleted_only_outside_production(dev: Deployment) -> None:
+    assert dev.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
+    production = run_program("dev", {"production": True})
+    assert production.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
+
+
+def test_image_is_built_for_fargate_x86_from_the_configured_dockerfile(dev: Deployment) -> None:
+    image = dev.one("docker:index/image:Image")
+    assert image.inputs["build"] == {"context": ".", "dockerfile": "Dockerfile", "platform": "linux/amd64"}
+    assert image.inputs["imageName"].endswith(":dev")  # the stack tag; what runs is the digest
+    task = dev.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert task.inputs["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
+
+
+def test_registry_credentials_come_from_an_ecr_token_for_the_repositorys_registry(dev: Deployment) -> None:
+    [token_args] = [a for t, a in dev.calls if t == "aws:ecr/getAuthorizationToken:getAuthorizationToken"]
+    assert token_args["registryId"] == dev.one("aws:ecr/repository:Repository").state["registryId"]
+    registry = dev.one("docker:index/image:Image").inputs["registry"]
+    assert (registry["username"], registry["password"]) == ("AWS", "ecr-token")
+
+
+def test_image_uri_skips_the_build_and_runs_that_digest() -> None:
+    deployment = run_program("dev", {"imageUri": PINNED})
+    assert deployment.of_type("docker:index/image:Image") == []
+    assert not any(t == "aws:ecr/getAuthorizationToken:getAuthorizationToken" for t, _ in deployment.calls)
+    assert deployment.container()["image"] == PINNED
+    assert deployment.outputs["imageUri"] == PINNED
+    assert deployment.of_type("aws:ecr/repository:Repository")  # the repository still exists for later builds
+
+
+def test_image_uri_needs_no_dockerfile() -> None:
+    deployment = run_program("dev", {"imageUri": PINNED, "dockerfile": "does/not/exist"})
+    assert deployment.container()["image"] == PINNED

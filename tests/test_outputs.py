@@ -1,0 +1,58 @@
+"""Stack outputs are a public contract: other projects read them by these names."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.conftest import PASSWORD, REGION
+from tests.harness import ACCOUNT, ROOT, Deployment
+
+CONTRACT = [
+    "url",
+    "albDnsName",
+    "clusterName",
+    "serviceName",
+    "taskDefinitionArn",
+    "imageUri",
+    "repositoryUrl",
+    "logGroupName",
+    "executionRoleArn",
+    "taskRoleArn",
+    "targetGroupArn",
+    "albSecurityGroupId",
+    "serviceSecurityGroupId",
+    "secretParameterArns",
+]
+
+
+def test_every_contract_output_exists_with_a_value(dev: Deployment) -> None:
+    assert sorted(dev.outputs) == sorted(CONTRACT)
+    for name in CONTRACT:
+        assert dev.outputs[name], name
+
+
+def test_outputs_point_at_what_was_deployed(dev: Deployment) -> None:
+    alb = dev.one("aws:lb/loadBalancer:LoadBalancer")
+    assert dev.outputs["url"] == f"http://{alb.state['dnsName']}"
+    assert dev.outputs["albDnsName"] == alb.state["dnsName"]
+    assert dev.outputs["clusterName"] == dev.one("aws:ecs/cluster:Cluster").state["name"]
+    assert dev.outputs["serviceName"] == dev.one("aws:ecs/service:Service").state["name"]
+    assert dev.outputs["taskDefinitionArn"] == dev.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]
+    assert dev.outputs["imageUri"] == dev.container()["image"]
+    assert dev.outputs["repositoryUrl"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/library-management-system"
+    assert dev.outputs["targetGroupArn"] == dev.one("aws:lb/targetGroup:TargetGroup").state["arn"]
+    assert dev.outputs["albSecurityGroupId"] == dev.group("library-alb").id
+    assert dev.outputs["serviceSecurityGroupId"] == dev.group("library-tasks").id
+    assert dev.outputs["secretParameterArns"] == {s["name"]: s["valueFrom"] for s in dev.container()["secrets"]}
+
+
+def test_no_output_holds_a_secret_value(dev_owning_password: Deployment) -> None:
+    assert PASSWORD not in json.dumps(dev_owning_password.outputs)
+    assert dev_owning_password.secret_outputs == set()  # nothing secret to hide, so consumers read them plainly
+
+
+def test_readme_documents_every_output() -> None:
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(\w+)` \|", readme, flags=re.MULTILINE))
+    assert set(CONTRACT) <= documented

@@ -1,0 +1,87 @@
+"""The service behind the ALB: rollouts that roll back, fail `pulumi up` loudly, and finish quickly."""
+
+from __future__ import annotations
+
+from components.service import rollout_overhead_seconds
+from tests.harness import DEFAULT_SUBNETS, DEFAULT_VPC, Deployment, run_program
+
+
+def test_failed_rollouts_roll_back_and_fail_pulumi_up(dev: Deployment) -> None:
+    service = dev.one("aws:ecs/service:Service")
+    assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert service.inputs["waitForSteadyState"] is True
+    assert service.inputs["deploymentMinimumHealthyPercent"] == 100
+    assert service.inputs["deploymentMaximumPercent"] == 200
+
+
+def test_service_runs_the_task_definition_on_fargate_behind_the_target_group(dev: Deployment) -> None:
+    service = dev.one("aws:ecs/service:Service")
+    task = dev.one("aws:ecs/taskDefinition:TaskDefinition")
+    target_group = dev.one("aws:lb/targetGroup:TargetGroup")
+    assert service.inputs["taskDefinition"] == task.state["arn"]
+    assert service.inputs["launchType"] == "FARGATE"
+    assert service.inputs["desiredCount"] == 1
+    assert service.inputs["loadBalancers"] == [
+        {"targetGroupArn": target_group.state["arn"], "containerName": "library-app", "containerPort": 8081}
+    ]
+    assert service.inputs["enableExecuteCommand"] is True
+
+
+def test_service_is_created_after_the_listener_that_uses_its_target_group(dev: Deployment) -> None:
+    # ECS rejects a target group that no load balancer listener uses yet.
+    assert dev.depends_on(dev.one("aws:ecs/service:Service"), dev.one("aws:lb/listener:Listener"))
+
+
+def test_listener_forwards_http_80_to_the_target_group(dev: Deployment) -> None:
+    listener = dev.one("aws:lb/listener:Listener")
+    assert (listener.inputs["port"], listener.inputs["protocol"]) == (80, "HTTP")
+    assert listener.inputs["defaultActions"] == [
+        {"type": "forward", "targetGroupArn": dev.one("aws:lb/targetGroup:TargetGroup").state["arn"]}
+    ]
+    assert listener.inputs["loadBalancerArn"] == dev.one("aws:lb/loadBalancer:LoadBalancer").state["arn"]
+
+
+def test_target_group_is_tuned_for_quick_safe_rollouts(dev: Deployment) -> None:
+    target_group = dev.one("aws:lb/targetGroup:TargetGroup")
+    health = target_group.inputs["healthCheck"]
+    assert target_group.inputs["targetType"] == "ip"
+    assert target_group.inputs["deregistrationDelay"] <= 30
+    assert health["healthyThreshold"] == 2  # still two consecutive good checks
+    assert health["interval"] <= 15
+    assert health["matcher"] == "200"
+    overhead = health["healthyThreshold"] * health["interval"] + target_group.inputs["deregistrationDelay"]
+    assert overhead == rollout_overhead_seconds() < 60  # AWS's defaults add 5 * 30 + 300 = 450 s
+
+
+def test_cluster_has_container_insights(dev: Deployment) -> None:
+    assert dev.one("aws:ecs/cluster:Cluster").inputs["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_default_vpc_public_subnets_with_public_ips(dev: Deployment) -> None:
+    service = dev.one("aws:ecs/service:Service")
+    network = service.inputs["networkConfiguration"]
+    assert network["subnets"] == sorted(DEFAULT_SUBNETS)
+    assert network["assignPublicIp"] is True
+    assert dev.one("aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == sorted(DEFAULT_SUBNETS)
+    assert dev.one("aws:lb/targetGroup:TargetGroup").inputs["vpcId"] == DEFAULT_VPC
+
+
+def test_configured_vpc_and_subnets_replace_the_default_vpc() -> None:
+    subnets = ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]
+    deployment = run_program(
+        "dev", {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": subnets, "assignPublicIp": False, "desiredCount": 3}
+    )
+    assert not any(t.startswith("aws:ec2/get") for t, _ in deployment.calls)
+    service = deployment.one("aws:ecs/service:Service")
+    assert service.inputs["networkConfiguration"]["subnets"] == subnets
+    assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+    assert service.inputs["desiredCount"] == 3
+    assert deployment.one("aws:lb/targetGroup:TargetGroup").inputs["vpcId"] == "vpc-07dd414387be45a0f"
+
+
+def test_alb_drops_invalid_headers_and_is_protected_only_in_production(dev: Deployment) -> None:
+    alb = dev.one("aws:lb/loadBalancer:LoadBalancer")
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+    assert alb.inputs["enableDeletionProtection"] is False
+    production = run_program("dev", {"production": True})
+    assert production.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True

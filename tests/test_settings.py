@@ -1,0 +1,210 @@
+"""Bad configuration stops the program before any resource is registered, with a message that says how to fix it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import jsonschema
+import pytest
+import yaml
+
+from settings import FARGATE_SIZES, LOG_RETENTION_DAYS, ConfigError, Settings, config_keys, parse_settings
+from tests import harness
+from tests.conftest import PASSWORD
+from tests.harness import ROOT, run_program
+
+BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "invalid cpu/memory pair",
+        {"cpu": 256, "memory": 4096},
+        ["cpu=256, memory=4096 is not a Fargate size", "cpu=256: memory 512, 1024, 2048", "cpu=1024: memory 2048-8192"],
+    ),
+    ("cpu not a Fargate size", {"cpu": 300}, ["cpu=300 is not a Fargate size; use one of 256, 512, 1024"]),
+    ("port above 65535", {"containerPort": 70000}, ["containerPort=70000 is not a TCP port; use 1-65535"]),
+    ("port zero", {"containerPort": 0}, ["containerPort=0 is not a TCP port; use 1-65535"]),
+    ("port not a number", {"containerPort": "http"}, ["library-infra:containerPort='http'", "valid integer"]),
+    (
+        "health path without a leading slash",
+        {"healthCheckPath": "actuator/health"},
+        ["healthCheckPath='actuator/health' must start with '/'"],
+    ),
+    (
+        "health path with shell characters",
+        {"healthCheckPath": "/health;reboot"},
+        ["healthCheckPath='/health;reboot' may hold only letters"],
+    ),
+    ("negative desired count", {"desiredCount": -1}, ["desiredCount=-1 is negative; use 0 or more tasks"]),
+    (
+        "parameter name without a leading slash",
+        {"secrets": {"SPRING_DATASOURCE_URL": "library/db/url"}},
+        ["secrets.SPRING_DATASOURCE_URL='library/db/url' must be an SSM parameter name starting with '/'"],
+    ),
+    (
+        "parameter name under a reserved prefix",
+        {"secrets": {"DB": "/aws/reference/db"}},
+        ["secrets.DB='/aws/reference/db' uses a prefix reserved by AWS"],
+    ),
+    (
+        "invalid variable name in secrets",
+        {"secrets": {"1DB-URL": "/library/db/url"}},
+        ["secrets has variable name '1DB-URL'; use letters, digits and '_'"],
+    ),
+    (
+        "invalid variable name in environment",
+        {"environment": {"SPRING PROFILE": "prod"}},
+        ["environment has variable name 'SPRING PROFILE'"],
+    ),
+    (
+        "credential in plain environment",
+        {"environment": {"SPRING_DATASOURCE_PASSWORD": "hunter2"}},
+        ["environment.SPRING_DATASOURCE_PASSWORD looks like a credential", "Put it in secrets"],
+    ),
+    (
+        "variable both plain and secret",
+        {"environment": {"SPRING_DATASOURCE_URL": "jdbc:h2:mem:x"}},
+        ["SPRING_DATASOURCE_URL is in both environment and secrets"],
+    ),
+    (
+        "retention CloudWatch does not accept",
+        {"logRetentionDays": 45},
+        ["logRetentionDays=45 is not accepted by CloudWatch Logs; use one of 1, 3, 5, 7, 14, 30, 60"],
+    ),
+    ("retention of zero (never expire)", {"logRetentionDays": 0}, ["logRetentionDays=0 is not accepted"]),
+    (
+        "secretValues entry with no secrets entry",
+        {"secretValues": {"API_TOKEN": "x-not-echoed"}},
+        ["secretValues.API_TOKEN has no matching secrets entry; add secrets.API_TOKEN"],
+    ),
+    ("start period beyond ECS's limit", {"healthCheckStartPeriod": 301}, ["use 0-300 seconds"]),
+    ("app name with capitals", {"appName": "Library"}, ["appName='Library' must be 1-20 lowercase letters"]),
+    ("app name too long", {"appName": "library-management-sys"}, ["must be 1-20 lowercase"]),
+    ("repository name with capitals", {"repositoryName": "Library"}, ["repositoryName='Library' is not a valid ECR"]),
+    ("image by tag", {"imageUri": "nginx:latest"}, ["imageUri='nginx:latest' must be pinned by digest"]),
+    ("alias instead of key ARN", {"kmsKeyArn": "alias/aws/ssm"}, ["kmsKeyArn='alias/aws/ssm' must be a KMS key ARN"]),
+    ("vpc without subnets", {"vpcId": "vpc-07dd414387be45a0f"}, ["vpcId and subnetIds go together"]),
+    (
+        "one subnet",
+        {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23"]},
+        ["must list at least two subnets in different Availability Zones"],
+    ),
+    ("malformed subnet", {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-1", "x"]}, ["'subnet-1'"]),
+    (
+        "SERVER_PORT that disagrees with containerPort",
+        {"environment": {"SERVER_PORT": "8080"}},
+        ["environment.SERVER_PORT='8080' differs from containerPort=8081"],
+    ),
+    (
+        "misspelt key",
+        {"desiredcount": 2},
+        ["library-infra:desiredcount is not a setting", "did you mean desiredCount?"],
+    ),
+    ("missing Dockerfile", {"dockerfile": "docker/Dockerfile.app"}, ["dockerfile='docker/Dockerfile.app' does not"]),
+    ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
+]
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_fails_before_any_resource_with_a_message_naming_key_value_and_what_is_allowed(
+    overrides: dict[str, Any], expected: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        run_program("dev", overrides, secret_keys=("secretValues",) if "secretValues" in overrides else ())
+    for text in expected:
+        assert text in str(error.value)
+    assert harness.last_monitor is not None
+    assert harness.last_monitor.registered == []
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"cpu": "300", "containerPort": "0", "logRetentionDays": "45"}, "dev")
+    message = str(error.value)
+    assert "cpu=300" in message
+    assert "containerPort=0" in message
+    assert "logRetentionDays=45" in message
+
+
+def test_secret_values_are_never_echoed_in_errors() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"secretValues": json.dumps({"BAD NAME": PASSWORD, "ORPHAN": PASSWORD})}, "dev")
+    assert "BAD NAME" in str(error.value)
+    assert PASSWORD not in str(error.value)
+
+
+def test_settings_repr_hides_secret_values() -> None:
+    settings = parse_settings({"secretValues": json.dumps({"SPRING_DATASOURCE_PASSWORD": PASSWORD})}, "dev")
+    assert PASSWORD not in repr(settings)
+    assert PASSWORD not in str(settings)
+
+
+def test_a_stack_name_that_cannot_be_a_task_family_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"task family 'library-feature\.x'.*rename the stack 'feature\.x'"):
+        parse_settings({}, "feature.x")
+
+
+def test_fargate_pairs_are_accepted() -> None:
+    for cpu, memories in FARGATE_SIZES.items():
+        for memory in (memories[0], memories[-1]):
+            assert parse_settings({"cpu": str(cpu), "memory": str(memory)}, "dev").memory == memory
+
+
+def test_environment_numbers_and_booleans_become_strings() -> None:
+    settings = parse_settings({"environment": json.dumps({"SPRING_JPA_SHOW_SQL": True, "POOL": 5})}, "dev")
+    assert settings.environment == {"SPRING_JPA_SHOW_SQL": "true", "POOL": "5"}
+
+
+def test_empty_optional_strings_mean_unset() -> None:
+    settings = parse_settings({"imageUri": "", "kmsKeyArn": "", "vpcId": "", "subnetIds": "[]"}, "dev")
+    assert (settings.image_uri, settings.kms_key_arn, settings.vpc_id, settings.subnet_ids) == (None, None, None, ())
+
+
+def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> None:
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    defaults = Settings(stack="dev")
+    objects = {"environment", "secrets", "secretValues"}
+    assert set(declared) == set(config_keys()) - objects
+    for key, declaration in declared.items():
+        assert {"type", "description", "default"} <= set(declaration), key
+        field = next(n for n, f in Settings.model_fields.items() if f.alias == key)
+        value = getattr(defaults, field)
+        if value is None:
+            assert declaration["default"] == "", key  # declared optional keys default to "" (unset)
+        else:
+            assert declaration["default"] == (list(value) if isinstance(value, tuple) else value), key
+
+
+def test_pulumi_yaml_is_valid_against_pulumis_project_schema() -> None:
+    schema_file = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
+    if not schema_file.exists():
+        pytest.skip(f"{schema_file} is not beside this checkout (it is in CI)")
+    schema = json.loads(schema_file.read_text())
+    jsonschema.validate(yaml.safe_load((ROOT / "Pulumi.yaml").read_text()), schema)
+
+
+def test_log_retention_values_are_the_ones_cloudwatch_documents() -> None:
+    model = botocore.session.get_session().get_service_model("logs")
+    documented = model.shape_for("Days").documentation
+    listed = documented.split("Possible values are:")[1].split(".")[0]
+    values = tuple(int(v) for v in listed.replace("and", ",").replace(" ", "").split(",") if v)
+    assert values == LOG_RETENTION_DAYS
+
+
+def test_dev_stack_holds_the_values_from_the_log() -> None:
+    stack = yaml.safe_load(Path(ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    assert stack["aws:region"] == "ap-northeast-2"
+    settings = parse_settings(
+        {k.split(":", 1)[1]: v for k, v in stack.items() if k.startswith("library-infra:")}, "dev"
+    )
+    assert settings.environment == {"SPRING_PROFILES_ACTIVE": "prod", "SPRING_JPA_HIBERNATE_DDL_AUTO": "update"}
+    assert settings.secrets == {
+        "SPRING_DATASOURCE_URL": "/library/db/url",
+        "SPRING_DATASOURCE_USERNAME": "/library/db/username",
+        "SPRING_DATASOURCE_PASSWORD": "/library/db/password",
+    }
+    assert (settings.container_port, settings.cpu, settings.memory, settings.desired_count) == (8081, 256, 512, 1)
+    assert settings.repository_name == "library-management-system"
+    assert settings.family == "library-dev"
+    assert settings.container_name == "library-app"
