@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,9 @@ def test_dev_stack_holds_the_values_from_the_log() -> None:
     assert settings.repository_name == "library-management-system"
     assert settings.family == "library-dev"
     assert settings.container_name == "library-app"
+
+
+def test_readme_documents_every_config_key() -> None:
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `(\w+)` \| (?:string|integer|boolean|object|array)", readme, flags=re.MULTILINE))
+    assert set(config_keys()) <= documented
