@@ -22,6 +22,7 @@ lint: $(READY)
 
 typecheck: $(READY)
 	$(BIN)/mypy
+	$(BIN)/mypy bootstrap/__main__.py
 
 unit: $(READY)
 	$(BIN)/pytest

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import runpy
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,6 +145,9 @@ class AwsMocks(pulumi.runtime.Mocks):
                 return {"ids": list(reversed(DEFAULT_SUBNETS)), "id": region}
             case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
                 return {"userName": "AWS", "password": "ecr-token", "id": region}
+            case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+                host = args.args["url"].removeprefix("https://")
+                return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": args.args["url"], "id": host}
             case "aws:ssm/getParameter:getParameter":
                 name = args.args["name"]
                 if name in self.missing_parameters:
@@ -204,6 +208,13 @@ class AwsMocks(pulumi.runtime.Mocks):
                     arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:{suffix}",
                     arnSuffix=suffix,
                 )
+            case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+                host = inputs["url"].removeprefix("https://")
+                state.update(arn=f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}")
+            case "aws:s3/bucket:Bucket":
+                bucket = inputs.get("bucket") or f"{args.name}-1a2b3c4"
+                state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+                physical_id = bucket
             case "aws:lb/listener:Listener":
                 state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/{name}")
         if "arn" not in state and typ.startswith("aws:"):
@@ -251,19 +262,20 @@ last_monitor: RecordingMonitor | None = None
 """The monitor of the latest run, kept so that a test can look at a run that raised."""
 
 
-def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT) -> dict[str, Any]:
     """Config for a stack as plain values: Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides."""
-    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    name = project["name"]
     config: dict[str, Any] = {
-        f"{PROJECT}:{key}": decl["default"]
+        f"{name}:{key}": decl["default"]
         for key, decl in project.get("config", {}).items()
         if isinstance(decl, dict) and "default" in decl
     }
-    stack_file = ROOT / f"Pulumi.{stack}.yaml"
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if stack_file.exists():
         config.update((yaml.safe_load(stack_file.read_text()) or {}).get("config", {}))
     for key, value in (overrides or {}).items():
-        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+        config[key if ":" in key else f"{name}:{key}"] = value
     return config
 
 
@@ -314,6 +326,21 @@ def _quiet_about_simulated_failures(loop: asyncio.AbstractEventLoop, context: di
     loop.default_exception_handler(context)
 
 
+def run_bootstrap(overrides: Mapping[str, Any], *, stack: str = "account", preview: bool = False) -> Deployment:
+    """Run ``bootstrap/__main__.py`` as ``pulumi up`` in ``bootstrap/`` would."""
+    directory = ROOT / "bootstrap"
+
+    def program() -> None:
+        sys.path.insert(0, str(directory))  # the CLI puts the program's directory on sys.path
+        try:
+            runpy.run_path(str(directory / "__main__.py"), run_name="__main__")
+        finally:
+            sys.path.remove(str(directory))
+
+    config = {"aws:region": "ap-northeast-2", **stack_config(stack, overrides, directory)}
+    return run(program, stack, config, preview=preview, project="library-infra-bootstrap", directory=directory)
+
+
 def run(
     program: Callable[[], None],
     stack: str,
@@ -322,6 +349,8 @@ def run(
     preview: bool = False,
     secret_keys: tuple[str, ...] = (),
     missing_parameters: frozenset[str] = frozenset(),
+    project: str = PROJECT,
+    directory: Path = ROOT,
 ) -> Deployment:
     """Run ``program`` (the whole stack, or one component) under the mocks in the project directory."""
     values = as_cli_strings(config)
@@ -332,15 +361,15 @@ def run(
     last_monitor = monitor
     saved = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     os.environ["PULUMI_CONFIG"] = json.dumps(values)
-    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([k if ":" in k else f"{PROJECT}:{k}" for k in secret_keys])
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([k if ":" in k else f"{project}:{k}" for k in secret_keys])
     pulumi.runtime.set_all_config({}, [])
     outputs: dict[str, Any] = {}
     secret_outputs: set[str] = set()
     cwd = Path.cwd()
     try:
-        os.chdir(ROOT)  # the CLI runs the program in the project directory
+        os.chdir(directory)  # the CLI runs the program in the project directory
         pulumi.runtime.settings.SETTINGS.root_resource = None  # type: ignore[attr-defined]
-        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         asyncio.get_event_loop().set_exception_handler(_quiet_about_simulated_failures)
 
         @pulumi.runtime.test  # type: ignore[untyped-decorator]

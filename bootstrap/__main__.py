@@ -1,0 +1,40 @@
+"""library-infra-bootstrap: once per AWS account, the OIDC trust and roles GitHub Actions uses, and a state bucket."""
+
+import pulumi
+import pulumi_aws as aws
+
+import bootstrap_settings
+from github_access import GITHUB_OIDC_HOST, GithubActionsAccess, GithubActionsAccessArgs
+from state_bucket import StateBucket
+
+settings = bootstrap_settings.load()
+identity = aws.get_caller_identity_output()
+
+state = StateBucket("library-infra-state") if settings.create_state_bucket else None
+existing_provider = (
+    aws.iam.get_open_id_connect_provider_output(url=f"https://{GITHUB_OIDC_HOST}").arn
+    if settings.adopt_oidc_provider
+    else None
+)
+access = GithubActionsAccess(
+    "library-infra-ci",
+    GithubActionsAccessArgs(
+        github_repository=settings.github_repository,
+        deploy_branch=settings.deploy_branch,
+        prod_environment=settings.prod_environment,
+        app_name=settings.app_name,
+        parameter_prefix=settings.parameter_prefix,
+        repository_name=settings.repository_name,
+        account_id=identity.account_id,
+        region=aws.get_region_output().region,
+        partition=aws.get_partition_output().partition,
+        existing_provider_arn=existing_provider,
+        state_bucket=state.name if state else None,
+    ),
+)
+
+pulumi.export("oidcProviderArn", access.provider_arn)
+pulumi.export("previewRoleArn", access.preview_role.arn)
+pulumi.export("deployRoleArn", access.deploy_role.arn)
+pulumi.export("stateBucketName", state.name if state else "")
+pulumi.export("backendUrl", state.name.apply(lambda b: f"s3://{b}") if state else "")

@@ -1,0 +1,60 @@
+"""Bootstrap settings: read and validated before any resource is registered."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+
+NAMESPACE = "library-infra-bootstrap"
+REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+# Git ref and environment names become part of an exact `sub` claim; wildcards would widen the trust.
+NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+
+class BootstrapConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    github_repository: str
+    deploy_branch: str = "main"
+    prod_environment: str = "prod"
+    app_name: str = "library"
+    parameter_prefix: str = "/library/"
+    repository_name: str = "library-management-system"
+    adopt_oidc_provider: bool = False
+    create_state_bucket: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not REPOSITORY.match(self.github_repository):
+            problems.append(
+                f"githubRepository={self.github_repository!r} must be owner/name, e.g. my-org/library-infra"
+            )
+        for key, value in (("deployBranch", self.deploy_branch), ("prodEnvironment", self.prod_environment)):
+            if not NAME.match(value) or "*" in value:
+                problems.append(f"{key}={value!r} must be a plain name (letters, digits, . _ / -), no wildcards")
+        if not re.match(r"^[a-z][a-z0-9-]{0,19}$", self.app_name):
+            problems.append(f"appName={self.app_name!r} must match the library-infra stacks' appName")
+        if not re.match(r"^(/[A-Za-z0-9_.-]+)+/$", self.parameter_prefix):
+            problems.append(f"parameterPrefix={self.parameter_prefix!r} must start and end with '/', e.g. /library/")
+        if problems:
+            raise BootstrapConfigError("invalid bootstrap configuration:\n  - " + "\n  - ".join(problems))
+
+
+def load() -> BootstrapSettings:
+    config = pulumi.Config(NAMESPACE)
+    defaults = BootstrapSettings(github_repository="placeholder/placeholder")
+    return BootstrapSettings(
+        github_repository=config.require("githubRepository"),
+        deploy_branch=config.get("deployBranch") or defaults.deploy_branch,
+        prod_environment=config.get("prodEnvironment") or defaults.prod_environment,
+        app_name=config.get("appName") or defaults.app_name,
+        parameter_prefix=config.get("parameterPrefix") or defaults.parameter_prefix,
+        repository_name=config.get("repositoryName") or defaults.repository_name,
+        adopt_oidc_provider=bool(config.get_bool("adoptOidcProvider")),
+        create_state_bucket=config.get_bool("createStateBucket") is not False,
+    )

@@ -1,0 +1,369 @@
+"""GithubActionsAccess: lets this repository's workflows reach AWS through GitHub's OIDC provider, with no stored keys.
+
+Creates:
+- iam.OpenIdConnectProvider ``<name>-github`` for ``token.actions.githubusercontent.com`` (audience
+  ``sts.amazonaws.com``), unless an existing provider ARN is passed in (an account holds one per URL);
+- iam.Role ``<name>-preview`` + iam.RolePolicy: assumable only by pull-request workflows of the repository, allowed
+  only what ``pulumi preview`` reads;
+- iam.Role ``<name>-deploy`` + iam.RolePolicy: assumable only by workflows on the deploy branch and jobs in the
+  production environment, allowed to manage what library-infra creates (names starting with ``appName``).
+
+Both trust policies compare the token's ``sub`` with exact strings (StringEquals, no wildcards), so a fork, another
+repository, another branch or a pull request cannot assume the deploy role. The documents come from the pure
+functions below.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+AUDIENCE = "sts.amazonaws.com"
+# The only actions library-infra needs that AWS offers no resource-level permission for.
+UNSCOPABLE_ACTIONS = [
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeNetworkInterfaces",
+    "ecr:GetAuthorizationToken",
+    "ecs:CreateCluster",
+    "ecs:RegisterTaskDefinition",
+    "ecs:DeregisterTaskDefinition",
+    "ecs:DescribeTaskDefinition",
+    "ecs:ListClusters",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "kms:CreateKey",
+    "kms:ListAliases",
+    "logs:DescribeLogGroups",
+    "ssm:DescribeParameters",
+]
+MANAGED_POLICIES_THE_STACKS_ATTACH = [
+    "service-role/AmazonECSTaskExecutionRolePolicy",
+    "service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+]
+
+
+def subject(repository: str, claim: str) -> str:
+    return f"repo:{repository}:{claim}"
+
+
+def github_trust_policy(provider_arn: str, repository: str, claims: Sequence[str]) -> dict[str, Any]:
+    """Trust exactly these ``sub`` claims of ``repository`` (e.g. ``pull_request``, ``ref:refs/heads/main``)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "GithubActionsOfThisRepository",
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_HOST}:aud": AUDIENCE,
+                        f"{GITHUB_OIDC_HOST}:sub": sorted(subject(repository, c) for c in claims),
+                    }
+                },
+            }
+        ],
+    }
+
+
+def _state_bucket_statements(partition: str, bucket: str | None, write_prefix: str) -> list[dict[str, Any]]:
+    if bucket is None:
+        return []
+    return [
+        {
+            "Sid": "ListStateBucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"],
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+        },
+        {
+            "Sid": "ReadState",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{bucket}/*",
+        },
+        {
+            "Sid": "WriteState",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": f"arn:{partition}:s3:::{bucket}/{write_prefix}*",
+        },
+    ]
+
+
+def preview_policy(
+    partition: str, region: str, account: str, parameter_prefix: str, state_bucket: str | None
+) -> dict[str, Any]:
+    """What ``pulumi preview`` of library-infra reads: its lookups, and the state (plus its lock)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Lookups",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecr:GetAuthorizationToken"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "FindParametersWithoutDecrypting",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": f"arn:{partition}:ssm:{region}:{account}:parameter{parameter_prefix}*",
+        },
+    ]
+    statements += _state_bucket_statements(partition, state_bucket, ".pulumi/locks/")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def deploy_policy(
+    partition: str,
+    region: str,
+    account: str,
+    app_name: str,
+    parameter_prefix: str,
+    repository_name: str,
+    state_bucket: str | None,
+) -> dict[str, Any]:
+    """What ``pulumi up`` of library-infra changes, limited to this account, region and the app's names."""
+    arn = f"arn:{partition}"
+    here = f"{region}:{account}"
+    app_roles = f"{arn}:iam::{account}:role/{app_name}-*"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ActionsWithoutResourceLevelPermissions",
+            "Effect": "Allow",
+            "Action": UNSCOPABLE_ACTIONS,
+            "Resource": "*",
+        },
+        {"Sid": "EcsInThisRegion", "Effect": "Allow", "Action": "ecs:*", "Resource": f"{arn}:ecs:{here}:*"},
+        {
+            "Sid": "LoadBalancingInThisRegion",
+            "Effect": "Allow",
+            "Action": "elasticloadbalancing:*",
+            "Resource": f"{arn}:elasticloadbalancing:{here}:*",
+        },
+        {
+            "Sid": "SecurityGroups",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateSecurityGroup",
+                "ec2:DeleteSecurityGroup",
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:AuthorizeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:ModifySecurityGroupRules",
+                "ec2:CreateTags",
+                "ec2:DeleteTags",
+            ],
+            "Resource": [
+                f"{arn}:ec2:{here}:security-group/*",
+                f"{arn}:ec2:{here}:security-group-rule/*",
+                f"{arn}:ec2:{here}:vpc/*",
+            ],
+        },
+        {
+            "Sid": "TheAppsRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:GetRole",
+                "iam:UpdateRole",
+                "iam:UpdateRoleDescription",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:PutRolePolicy",
+                "iam:GetRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+            ],
+            "Resource": app_roles,
+        },
+        {
+            "Sid": "OnlyTheEcsManagedPolicies",
+            "Effect": "Allow",
+            "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "Resource": app_roles,
+            "Condition": {
+                "ArnEquals": {
+                    "iam:PolicyARN": [f"{arn}:iam::aws:policy/{p}" for p in MANAGED_POLICIES_THE_STACKS_ATTACH]
+                }
+            },
+        },
+        {
+            "Sid": "PassTheAppsRolesOnlyToEcs",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": app_roles,
+            "Condition": {"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com"]}},
+        },
+        {
+            "Sid": "FirstUseOfEcsAndLoadBalancing",
+            "Effect": "Allow",
+            "Action": "iam:CreateServiceLinkedRole",
+            "Resource": f"{arn}:iam::{account}:role/aws-service-role/*",
+            "Condition": {
+                "StringEquals": {"iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"]}
+            },
+        },
+        {
+            "Sid": "TheRepository",
+            "Effect": "Allow",
+            "Action": "ecr:*",
+            "Resource": f"{arn}:ecr:{here}:repository/{repository_name}",
+        },
+        {
+            "Sid": "TheParameters",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:PutParameter",
+                "ssm:DeleteParameter",
+                "ssm:AddTagsToResource",
+                "ssm:RemoveTagsFromResource",
+                "ssm:ListTagsForResource",
+            ],
+            "Resource": f"{arn}:ssm:{here}:parameter{parameter_prefix}*",
+        },
+        {
+            "Sid": "KeysInThisRegion",
+            "Effect": "Allow",
+            "Action": [
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:EnableKeyRotation",
+                "kms:ListResourceTags",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:ScheduleKeyDeletion",
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "kms:CreateAlias",
+                "kms:DeleteAlias",
+                "kms:UpdateAlias",
+            ],
+            "Resource": [f"{arn}:kms:{here}:key/*", f"{arn}:kms:{here}:alias/{app_name}-*"],
+        },
+        {
+            "Sid": "TheLogGroups",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DeleteRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
+            ],
+            "Resource": f"{arn}:logs:{here}:log-group:/ecs/{app_name}-*",
+        },
+    ]
+    statements += _state_bucket_statements(partition, state_bucket, "")
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _trust_document(provider_arn: pulumi.Output[str], repository: str, claims: list[str]) -> pulumi.Output[str]:
+    return provider_arn.apply(lambda arn: json.dumps(github_trust_policy(arn, repository, claims)))
+
+
+@dataclass(frozen=True)
+class GithubActionsAccessArgs:
+    github_repository: str
+    deploy_branch: str
+    prod_environment: str
+    app_name: str
+    parameter_prefix: str
+    repository_name: str
+    account_id: pulumi.Input[str]
+    region: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    existing_provider_arn: pulumi.Input[str] | None = None
+    state_bucket: pulumi.Input[str] | None = None
+
+
+class GithubActionsAccess(pulumi.ComponentResource):
+    provider_arn: pulumi.Output[str]
+    preview_role: aws.iam.Role
+    deploy_role: aws.iam.Role
+
+    def __init__(self, name: str, args: GithubActionsAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("library:bootstrap:GithubActionsAccess", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        if args.existing_provider_arn is not None:
+            self.provider_arn = pulumi.Output.from_input(args.existing_provider_arn)
+        else:
+            self.provider_arn = aws.iam.OpenIdConnectProvider(
+                f"{name}-github",
+                url=f"https://{GITHUB_OIDC_HOST}",
+                client_id_lists=[AUDIENCE],
+                opts=child,
+            ).arn
+
+        repo = args.github_repository
+        claims = {
+            "preview": ["pull_request"],
+            "deploy": [f"ref:refs/heads/{args.deploy_branch}", f"environment:{args.prod_environment}"],
+        }
+        roles: dict[str, aws.iam.Role] = {}
+        for purpose, purpose_claims in claims.items():
+            roles[purpose] = aws.iam.Role(
+                f"{name}-{purpose}",
+                description=f"GitHub Actions of {repo}: {purpose} library-infra",
+                assume_role_policy=_trust_document(self.provider_arn, repo, purpose_claims),
+                max_session_duration=3600,
+                opts=child,
+            )
+        self.preview_role, self.deploy_role = roles["preview"], roles["deploy"]
+
+        where = pulumi.Output.all(args.partition, args.region, args.account_id, args.state_bucket)
+        aws.iam.RolePolicy(
+            f"{name}-preview",
+            role=self.preview_role.id,
+            policy=where.apply(
+                lambda w: json.dumps(preview_policy(w[0], w[1], w[2], args.parameter_prefix, w[3] or None))
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-deploy",
+            role=self.deploy_role.id,
+            policy=where.apply(
+                lambda w: json.dumps(
+                    deploy_policy(
+                        w[0], w[1], w[2], args.app_name, args.parameter_prefix, args.repository_name, w[3] or None
+                    )
+                )
+            ),
+            opts=child,
+        )
+        self.register_outputs(
+            {
+                "providerArn": self.provider_arn,
+                "previewRoleArn": self.preview_role.arn,
+                "deployRoleArn": self.deploy_role.arn,
+            }
+        )
