@@ -368,7 +368,7 @@ def run(
     cwd = Path.cwd()
     try:
         os.chdir(directory)  # the CLI runs the program in the project directory
-        pulumi.runtime.settings.SETTINGS.root_resource = None  # type: ignore[attr-defined]
+        pulumi.runtime.settings.ROOT.set(None)  # a fresh root stack per run, so outputs do not carry over
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         asyncio.get_event_loop().set_exception_handler(_quiet_about_simulated_failures)
 
