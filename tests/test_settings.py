@@ -177,12 +177,13 @@ def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> No
             assert declaration["default"] == (list(value) if isinstance(value, tuple) else value), key
 
 
-def test_pulumi_yaml_is_valid_against_pulumis_project_schema() -> None:
+def test_project_files_are_valid_against_pulumis_project_schema() -> None:
     schema_file = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
     if not schema_file.exists():
         pytest.skip(f"{schema_file} is not beside this checkout (it is in CI)")
     schema = json.loads(schema_file.read_text())
-    jsonschema.validate(yaml.safe_load((ROOT / "Pulumi.yaml").read_text()), schema)
+    for project in (ROOT / "Pulumi.yaml", ROOT / "bootstrap" / "Pulumi.yaml"):
+        jsonschema.validate(yaml.safe_load(project.read_text()), schema)
 
 
 def test_log_retention_values_are_the_ones_cloudwatch_documents() -> None:
