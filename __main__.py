@@ -8,6 +8,7 @@ from pathlib import Path
 import pulumi
 
 import aws_env
+import promotion
 from components.execution_role import ExecutionRole, ExecutionRoleArgs
 from components.image import AppImage, AppImageArgs
 from components.secrets import AppSecrets, AppSecretsArgs
@@ -52,7 +53,9 @@ image = AppImage(
         tag=pulumi.get_stack(),
         context=settings.docker_context,
         dockerfile=settings.dockerfile,
-        image_uri=settings.image_uri,
+        image_uri=promotion.promoted_image(settings.image_from_stack)
+        if settings.image_from_stack
+        else settings.image_uri,
         production=settings.production,
     ),
 )
@@ -89,11 +92,13 @@ service = LoadBalancedService(
         desired_count=settings.desired_count,
         assign_public_ip=settings.assign_public_ip,
         deletion_protection=settings.production,
+        certificate_arn=settings.certificate_arn,
     ),
 )
 
 pulumi.export("url", service.url)
 pulumi.export("albDnsName", service.load_balancer.dns_name)
+pulumi.export("albArn", service.load_balancer.arn)
 pulumi.export("clusterName", service.cluster.name)
 pulumi.export("serviceName", service.service.name)
 pulumi.export("taskDefinitionArn", task.arn)

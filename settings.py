@@ -58,6 +58,8 @@ APP_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 TASK_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DIGEST_IMAGE = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -115,6 +117,7 @@ class Settings(BaseModel):
     kms_key_arn: str | None = None
     repository_name: str = "library-management-system"
     image_uri: str | None = None
+    image_from_stack: str | None = None
     docker_context: str = "."
     dockerfile: str = "Dockerfile"
     vpc_id: str | None = None
@@ -122,6 +125,7 @@ class Settings(BaseModel):
     assign_public_ip: bool = True
     log_retention_days: int = 30
     production: bool = False
+    certificate_arn: str | None = None
 
     # --- derived names -------------------------------------------------------------------------
     @property
@@ -134,7 +138,7 @@ class Settings(BaseModel):
 
     @property
     def builds_image(self) -> bool:
-        return self.image_uri is None
+        return self.image_uri is None and self.image_from_stack is None
 
     # --- single keys ---------------------------------------------------------------------------
     @field_validator("app_name")
@@ -275,6 +279,26 @@ class Settings(BaseModel):
             )
         return v
 
+    @field_validator("image_from_stack")
+    @classmethod
+    def _image_from_stack(cls, v: str | None) -> str | None:
+        if v is not None and not STACK_NAME.match(v):
+            raise ValueError(
+                f"imageFromStack={v!r} must be a fully qualified stack name, <organization>/<project>/<stack>, "
+                "for example 'organization/library-infra/dev'"
+            )
+        return v
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, v: str | None) -> str | None:
+        if v is not None and not CERTIFICATE_ARN.match(v):
+            raise ValueError(
+                f"certificateArn={v!r} must be an ACM certificate ARN, "
+                "arn:aws:acm:<region>:<account>:certificate/<id>, in the stack's region"
+            )
+        return v
+
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, v: str | None) -> str | None:
@@ -333,6 +357,10 @@ class Settings(BaseModel):
                 f"subnetIds={list(self.subnet_ids)} must list at least two subnets in different Availability "
                 "Zones; an Application Load Balancer needs two"
             )
+        if self.image_uri is not None and self.image_from_stack is not None:
+            problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
+        if self.image_from_stack is not None and self.image_from_stack.rsplit("/", 1)[-1] == self.stack:
+            problems.append(f"imageFromStack={self.image_from_stack!r} names this stack; promote from another stack")
         if not TASK_FAMILY.match(self.family):
             problems.append(
                 f"task family {self.family!r} (<appName>-<stack>) may hold only letters, digits, '-' and '_'; "
@@ -346,7 +374,7 @@ class Settings(BaseModel):
 # Keys whose config value is JSON (objects and arrays), as the Pulumi CLI passes them.
 _STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds"}
 # Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
-_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "vpcId"}
+_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "imageFromStack", "vpcId", "certificateArn"}
 
 
 def config_keys() -> list[str]:
@@ -405,7 +433,7 @@ def parse_settings(raw: Mapping[str, Any], stack: str, project_dir: Path | None 
         if not dockerfile.is_file():
             problems.append(
                 f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
-                "directory); or set imageUri to deploy an image that is already pushed"
+                "directory); or set imageUri or imageFromStack to deploy an image that is already pushed"
             )
     if problems:
         raise ConfigError("invalid stack configuration:\n  - " + "\n  - ".join(problems))

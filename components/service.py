@@ -2,11 +2,14 @@
 
 Creates:
 - ecs.Cluster ``<name>-cluster`` with Container Insights;
-- ec2.SecurityGroup ``<name>-alb`` (HTTP 80 from anywhere; out only to the tasks, on the container port) and
+- ec2.SecurityGroup ``<name>-alb`` (HTTP 80, and HTTPS 443 with a certificate, from anywhere; out only to the tasks,
+  on the container port) and
   ``<name>-tasks`` (in only from the ALB's group, on the container port; out to anywhere for ECR, SSM, logs and
   the database), their rules as separate ``vpc.SecurityGroup*Rule`` resources;
-- lb.LoadBalancer ``<name>-alb``, lb.TargetGroup ``<name>-tg`` (ip targets on the container port, the app's
-  health path) and lb.Listener ``<name>-http`` on port 80 forwarding to it;
+- lb.LoadBalancer ``<name>-alb`` (drops invalid header fields), lb.TargetGroup ``<name>-tg`` (ip targets on the
+  container port, the app's health path) and lb.Listener ``<name>-http`` on port 80 forwarding to it; with a
+  certificate, lb.Listener ``<name>-https`` on 443 (TLS 1.2/1.3 policy) forwards instead and port 80 answers with a
+  permanent redirect to HTTPS;
 - ecs.Service ``<name>``: Fargate in the given subnets, the deployment circuit breaker with rollback, a health
   check grace period no shorter than the container's start period, ECS Exec, and ``wait_for_steady_state`` so
   that ``pulumi up`` fails when the tasks do not become healthy.
@@ -24,6 +27,9 @@ import pulumi
 import pulumi_aws as aws
 
 HTTP_PORT = 80
+HTTPS_PORT = 443
+# AWS's recommended policy for new HTTPS listeners: TLS 1.3 and 1.2 with forward-secret ciphers only.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Target group health check: a new task serves after HEALTHY_THRESHOLD good checks HEALTH_INTERVAL apart;
 # a draining task gets DEREGISTRATION_DELAY seconds to finish its requests (Spring Boot answers in well under that).
 HEALTHY_THRESHOLD = 2
@@ -51,6 +57,8 @@ class LoadBalancedServiceArgs:
     assign_public_ip: bool = True
     deletion_protection: bool = False
     enable_execute_command: bool = True
+    certificate_arn: str | None = None
+    """ACM certificate: adds HTTPS on 443 and turns port 80 into a redirect to it."""
 
 
 class LoadBalancedService(pulumi.ComponentResource):
@@ -60,6 +68,7 @@ class LoadBalancedService(pulumi.ComponentResource):
     load_balancer: aws.lb.LoadBalancer
     target_group: aws.lb.TargetGroup
     listener: aws.lb.Listener
+    """The listener that forwards to the target group (HTTPS with a certificate, else HTTP)."""
     service: aws.ecs.Service
     url: pulumi.Output[str]
 
@@ -80,16 +89,17 @@ class LoadBalancedService(pulumi.ComponentResource):
         self.service_security_group = aws.ec2.SecurityGroup(
             f"{name}-tasks", description="library tasks: only from the ALB", vpc_id=args.vpc_id, opts=child
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-alb-http-in",
-            security_group_id=self.alb_security_group.id,
-            description="HTTP from anywhere",
-            ip_protocol="tcp",
-            from_port=HTTP_PORT,
-            to_port=HTTP_PORT,
-            cidr_ipv4="0.0.0.0/0",
-            opts=child,
-        )
+        for listen_port, protocol in [(HTTP_PORT, "http")] + ([(HTTPS_PORT, "https")] if args.certificate_arn else []):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-alb-{protocol}-in",
+                security_group_id=self.alb_security_group.id,
+                description=f"{protocol.upper()} from anywhere",
+                ip_protocol="tcp",
+                from_port=listen_port,
+                to_port=listen_port,
+                cidr_ipv4="0.0.0.0/0",
+                opts=child,
+            )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-alb-to-tasks",
             security_group_id=self.alb_security_group.id,
@@ -149,14 +159,34 @@ class LoadBalancedService(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.listener = aws.lb.Listener(
+        forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
+        if args.certificate_arn:
+            self.listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=self.load_balancer.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=args.certificate_arn,
+                default_actions=[forward],
+                opts=child,
+            )
+            redirect = aws.lb.ListenerDefaultActionRedirectArgs(
+                status_code="HTTP_301", protocol="HTTPS", port=str(HTTPS_PORT)
+            )
+            http_action = aws.lb.ListenerDefaultActionArgs(type="redirect", redirect=redirect)
+        else:
+            http_action = forward
+        http = aws.lb.Listener(
             f"{name}-http",
             load_balancer_arn=self.load_balancer.arn,
             port=HTTP_PORT,
             protocol="HTTP",
-            default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)],
+            default_actions=[http_action],
             opts=child,
         )
+        if not args.certificate_arn:
+            self.listener = http
 
         self.service = aws.ecs.Service(
             name,
@@ -183,12 +213,14 @@ class LoadBalancedService(pulumi.ComponentResource):
             deployment_maximum_percent=200,
             enable_execute_command=args.enable_execute_command,
             enable_ecs_managed_tags=True,
+            availability_zone_rebalancing="ENABLED",
             propagate_tags="SERVICE",
             wait_for_steady_state=True,
             # ECS refuses a target group that no listener uses yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener, http]),
         )
-        self.url = self.load_balancer.dns_name.apply(lambda dns: f"http://{dns}")
+        scheme = "https" if args.certificate_arn else "http"
+        self.url = self.load_balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}")
         self.register_outputs(
             {
                 "url": self.url,

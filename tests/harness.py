@@ -59,6 +59,7 @@ class Deployment:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     outputs_registered: set[str] = field(default_factory=set)
     """URNs of the component resources that called register_outputs."""
+    reads: list[tuple[str, str, str]] = field(default_factory=list)
 
     def group(self, name: str) -> Registered:
         """The security group registered as ``name``."""
@@ -122,9 +123,16 @@ def _plain(value: Any) -> Any:
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers like AWS would for an account in ``region``."""
 
-    def __init__(self, region: str, missing_parameters: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        region: str,
+        missing_parameters: frozenset[str] = frozenset(),
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.region = region
         self.missing_parameters = missing_parameters
+        self.stack_outputs = dict(stack_outputs or {})
+        """Outputs of other stacks, by fully qualified name, for StackReferences to read."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def call(  # type: ignore[override]
@@ -162,6 +170,11 @@ class AwsMocks(pulumi.runtime.Mocks):
         name = inputs.get("name") or f"{args.name}-1a2b3c4"  # Pulumi's auto-naming
         physical_id = name
         match typ:
+            case "pulumi:pulumi:StackReference":
+                stack_name = inputs["name"]
+                if stack_name not in self.stack_outputs:
+                    raise Exception(f"unknown stack {stack_name}: no such stack in this backend")
+                return stack_name, {"name": stack_name, "outputs": dict(self.stack_outputs[stack_name])}
             case "aws:iam/role:Role":
                 state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
             case "aws:iam/rolePolicy:RolePolicy":
@@ -228,6 +241,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
         self.registered: list[Registered] = []
+        self.reads: list[tuple[str, str, str]] = []
+        """(type, name, id) of every resource read rather than created, such as StackReferences."""
         self.outputs_registered: set[str] = set()
         self._types_by_urn: dict[str, str] = {}
 
@@ -252,6 +267,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
         return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
+        self.reads.append((request.type, request.name, request.id))
+        return super().ReadResource(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
         self.outputs_registered.add(request.urn)
@@ -302,6 +321,7 @@ def run_program(
     secret_keys: tuple[str, ...] = (),
     missing_parameters: frozenset[str] = frozenset(),
     config: Mapping[str, Any] | None = None,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Deployment:
     """Run ``__main__.py`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would; return what it registered."""
 
@@ -315,6 +335,7 @@ def run_program(
         preview=preview,
         secret_keys=secret_keys,
         missing_parameters=missing_parameters,
+        stack_outputs=stack_outputs,
     )
 
 
@@ -351,11 +372,12 @@ def run(
     missing_parameters: frozenset[str] = frozenset(),
     project: str = PROJECT,
     directory: Path = ROOT,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Deployment:
     """Run ``program`` (the whole stack, or one component) under the mocks in the project directory."""
     values = as_cli_strings(config)
     region = values.get("aws:region", "us-east-1")
-    mocks = AwsMocks(region, missing_parameters)
+    mocks = AwsMocks(region, missing_parameters, stack_outputs)
     monitor = RecordingMonitor(mocks)
     global last_monitor
     last_monitor = monitor
@@ -395,4 +417,6 @@ def run(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return Deployment(monitor.registered, outputs, secret_outputs, mocks.calls, monitor.outputs_registered)
+    return Deployment(
+        monitor.registered, outputs, secret_outputs, mocks.calls, monitor.outputs_registered, monitor.reads
+    )

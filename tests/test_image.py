@@ -49,7 +49,8 @@ def test_image_uri_skips_the_build_and_runs_that_digest() -> None:
     assert not any(t == "aws:ecr/getAuthorizationToken:getAuthorizationToken" for t, _ in deployment.calls)
     assert deployment.container()["image"] == PINNED
     assert deployment.outputs["imageUri"] == PINNED
-    assert deployment.of_type("aws:ecr/repository:Repository")  # the repository still exists for later builds
+    assert deployment.of_type("aws:ecr/repository:Repository") == []  # nothing to push, so no repository
+    assert deployment.outputs["repositoryUrl"] == "public.ecr.aws/docker/library/nginx"
 
 
 def test_image_uri_needs_no_dockerfile() -> None:

@@ -11,6 +11,7 @@ from tests.harness import ACCOUNT, ROOT, Deployment
 CONTRACT = [
     "url",
     "albDnsName",
+    "albArn",
     "clusterName",
     "serviceName",
     "taskDefinitionArn",
@@ -36,6 +37,7 @@ def test_outputs_point_at_what_was_deployed(dev: Deployment) -> None:
     alb = dev.one("aws:lb/loadBalancer:LoadBalancer")
     assert dev.outputs["url"] == f"http://{alb.state['dnsName']}"
     assert dev.outputs["albDnsName"] == alb.state["dnsName"]
+    assert dev.outputs["albArn"] == alb.state["arn"]
     assert dev.outputs["clusterName"] == dev.one("aws:ecs/cluster:Cluster").state["name"]
     assert dev.outputs["serviceName"] == dev.one("aws:ecs/service:Service").state["name"]
     assert dev.outputs["taskDefinitionArn"] == dev.one("aws:ecs/taskDefinition:TaskDefinition").state["arn"]

@@ -85,3 +85,39 @@ def test_alb_drops_invalid_headers_and_is_protected_only_in_production(dev: Depl
     assert alb.inputs["enableDeletionProtection"] is False
     production = run_program("dev", {"production": True})
     assert production.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True
+
+
+CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+
+
+def test_without_a_certificate_there_is_only_http(dev: Deployment) -> None:
+    assert [r.inputs["port"] for r in dev.of_type("aws:lb/listener:Listener")] == [80]
+    assert dev.outputs["url"].startswith("http://")
+    assert [r.name for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")] == [
+        "library-alb-http-in",
+        "library-tasks-from-alb",
+    ]
+
+
+def test_a_certificate_adds_https_and_redirects_http_to_it() -> None:
+    deployment = run_program("dev", {"certificateArn": CERTIFICATE})
+    listeners = {r.inputs["port"]: r for r in deployment.of_type("aws:lb/listener:Listener")}
+    assert set(listeners) == {80, 443}
+    https = listeners[443].inputs
+    assert (https["protocol"], https["certificateArn"]) == ("HTTPS", CERTIFICATE)
+    assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    target_group = deployment.one("aws:lb/targetGroup:TargetGroup").state["arn"]
+    assert https["defaultActions"] == [{"type": "forward", "targetGroupArn": target_group}]
+    [redirect] = listeners[80].inputs["defaultActions"]
+    assert redirect["type"] == "redirect"
+    assert redirect["redirect"] == {"statusCode": "HTTP_301", "protocol": "HTTPS", "port": "443"}
+    https_in = deployment.named("library-alb-https-in").inputs
+    assert (https_in["cidrIpv4"], https_in["fromPort"], https_in["toPort"]) == ("0.0.0.0/0", 443, 443)
+    assert deployment.outputs["url"].startswith("https://")
+    service = deployment.one("aws:ecs/service:Service")
+    for listener in listeners.values():
+        assert deployment.depends_on(service, listener)
+
+
+def test_tasks_are_rebalanced_across_availability_zones(dev: Deployment) -> None:
+    assert dev.one("aws:ecs/service:Service").inputs["availabilityZoneRebalancing"] == "ENABLED"

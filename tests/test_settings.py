@@ -103,6 +103,26 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["library-infra:desiredcount is not a setting", "did you mean desiredCount?"],
     ),
     ("missing Dockerfile", {"dockerfile": "docker/Dockerfile.app"}, ["dockerfile='docker/Dockerfile.app' does not"]),
+    (
+        "imageUri and imageFromStack together",
+        {"imageUri": "repo@sha256:" + "a" * 64, "imageFromStack": "organization/library-infra/qa"},
+        ["imageUri and imageFromStack both name the image to deploy; set only one of them"],
+    ),
+    (
+        "imageFromStack not fully qualified",
+        {"imageFromStack": "dev"},
+        ["imageFromStack='dev' must be a fully qualified stack name, <organization>/<project>/<stack>"],
+    ),
+    (
+        "imageFromStack naming the stack itself",
+        {"imageFromStack": "organization/library-infra/dev"},
+        ["imageFromStack='organization/library-infra/dev' names this stack"],
+    ),
+    (
+        "certificate that is not an ACM ARN",
+        {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"},
+        ["certificateArn='arn:aws:iam::123456789012:server-certificate/x' must be an ACM certificate ARN"],
+    ),
     ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
 ]
 
