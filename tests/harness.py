@@ -30,7 +30,6 @@ ACCOUNT = "123456789012"
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
 DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SIMULATED_FAILURE = "ParameterNotFound"
 
 
 def digest_of(text: str) -> str:
@@ -159,7 +158,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             case "aws:ssm/getParameter:getParameter":
                 name = args.args["name"]
                 if name in self.missing_parameters:
-                    return {}, [("name", f"reading SSM Parameter ({name}): {SIMULATED_FAILURE}")]
+                    return {}, [("name", f"reading SSM Parameter ({name}): ParameterNotFound")]
                 arn = f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{name}"
                 return {"arn": arn, "name": name, "type": "SecureString", "id": name}
         raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
@@ -339,10 +338,15 @@ def run_program(
     )
 
 
-def _quiet_about_simulated_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    """A simulated failed invoke leaves futures nobody awaits, which asyncio reports when they are collected
-    (often at exit, after pytest's summary). Those reports say nothing new; every other one is kept."""
-    if SIMULATED_FAILURE in str(context.get("exception", "")):
+_reported_failures: list[str] = []
+"""Messages of the failures ``run`` has already raised to a test."""
+
+
+def _quiet_about_reported_failures(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A program that fails leaves futures nobody awaits, which asyncio reports when they are collected (often at
+    exit, after pytest's summary). A report of a failure the test already received says nothing new; others stay."""
+    text = str(context.get("exception", ""))
+    if any(message in text for message in _reported_failures):
         return
     loop.default_exception_handler(context)
 
@@ -392,7 +396,7 @@ def run(
         os.chdir(directory)  # the CLI runs the program in the project directory
         pulumi.runtime.settings.ROOT.set(None)  # a fresh root stack per run, so outputs do not carry over
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
-        asyncio.get_event_loop().set_exception_handler(_quiet_about_simulated_failures)
+        asyncio.get_event_loop().set_exception_handler(_quiet_about_reported_failures)
 
         @pulumi.runtime.test  # type: ignore[untyped-decorator]
         def body() -> pulumi.Output[Any]:
@@ -410,6 +414,9 @@ def run(
             return pulumi.Output.from_input(collect())
 
         body()
+    except Exception as failure:
+        _reported_failures.append(str(failure).strip().splitlines()[-1])
+        raise
     finally:
         os.chdir(cwd)
         for key, value in saved.items():
