@@ -34,6 +34,7 @@ workflows: $(READY) $(ACTIONLINT)
 typecheck: $(READY)
 	$(BIN)/mypy
 	$(BIN)/mypy bootstrap/__main__.py
+	$(BIN)/mypy examples/consumer/__main__.py
 
 unit: $(READY)
 	$(BIN)/pytest

@@ -351,9 +351,16 @@ def _quiet_about_reported_failures(loop: asyncio.AbstractEventLoop, context: dic
     loop.default_exception_handler(context)
 
 
-def run_bootstrap(overrides: Mapping[str, Any], *, stack: str = "account", preview: bool = False) -> Deployment:
-    """Run ``bootstrap/__main__.py`` as ``pulumi up`` in ``bootstrap/`` would."""
-    directory = ROOT / "bootstrap"
+def run_project(
+    directory: Path,
+    overrides: Mapping[str, Any],
+    *,
+    stack: str,
+    preview: bool = False,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Deployment:
+    """Run another Pulumi project of this repository (``bootstrap/``, ``examples/consumer/``) as its CLI would."""
+    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())["name"]
 
     def program() -> None:
         sys.path.insert(0, str(directory))  # the CLI puts the program's directory on sys.path
@@ -363,7 +370,14 @@ def run_bootstrap(overrides: Mapping[str, Any], *, stack: str = "account", previ
             sys.path.remove(str(directory))
 
     config = {"aws:region": "ap-northeast-2", **stack_config(stack, overrides, directory)}
-    return run(program, stack, config, preview=preview, project="library-infra-bootstrap", directory=directory)
+    return run(
+        program, stack, config, preview=preview, project=project, directory=directory, stack_outputs=stack_outputs
+    )
+
+
+def run_bootstrap(overrides: Mapping[str, Any], *, stack: str = "account", preview: bool = False) -> Deployment:
+    """Run ``bootstrap/__main__.py`` as ``pulumi up`` in ``bootstrap/`` would."""
+    return run_project(ROOT / "bootstrap", overrides, stack=stack, preview=preview)
 
 
 def run(

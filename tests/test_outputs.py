@@ -58,3 +58,14 @@ def test_readme_documents_every_output() -> None:
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `(\w+)` \|", readme, flags=re.MULTILINE))
     assert set(CONTRACT) <= documented
+
+
+def test_the_output_contract_document_lists_every_output_with_type_example_and_meaning() -> None:
+    document = (ROOT / "docs" / "outputs.md").read_text()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `(\w+)` \|.*$", document, flags=re.MULTILINE)}
+    assert set(rows) == set(CONTRACT)
+    for name, row in rows.items():
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells) == 4, name
+        assert all(cells), name
+    assert "Stability promise" in document

@@ -93,7 +93,7 @@ CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111
 def test_without_a_certificate_there_is_only_http(dev: Deployment) -> None:
     assert [r.inputs["port"] for r in dev.of_type("aws:lb/listener:Listener")] == [80]
     assert dev.outputs["url"].startswith("http://")
-    assert [r.name for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")] == [
+    assert sorted(r.name for r in dev.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) == [
         "library-alb-http-in",
         "library-tasks-from-alb",
     ]
