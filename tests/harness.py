@@ -9,6 +9,7 @@ would (ARNs, names, DNS names, the pushed image's digest).
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -23,6 +24,8 @@ import pulumi
 import yaml
 from google.protobuf import json_format  # type: ignore[import-untyped]
 from pulumi.runtime import mocks as pulumi_mocks
+
+from tests.passphrase import Crypter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "library-infra"
@@ -280,8 +283,44 @@ last_monitor: RecordingMonitor | None = None
 """The monitor of the latest run, kept so that a test can look at a run that raised."""
 
 
+# Passphrases of stacks whose secrets are committed (the local stack's, which the Makefile passes too).
+PASSPHRASES = {"local": "local"}
+
+
+@functools.lru_cache
+def _crypter(passphrase: str, salt: str) -> Crypter:
+    return Crypter(passphrase, salt)
+
+
+def _is_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_is_secure(v) for v in value.values())
+    return isinstance(value, list) and any(_is_secure(v) for v in value)
+
+
+def _decrypted(value: Any, crypter: Callable[[], Crypter]) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return crypter().decrypt(value["secure"])
+        return {k: _decrypted(v, crypter) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decrypted(v, crypter) for v in value]
+    return value
+
+
+def _stack_file(stack: str, project_dir: Path) -> dict[str, Any]:
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    return dict(yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+
+
+def stack_secret_keys(stack: str, project_dir: Path = ROOT) -> tuple[str, ...]:
+    """Keys of ``Pulumi.<stack>.yaml`` holding ``secure:`` values, which the CLI passes as secret."""
+    return tuple(k for k, v in _stack_file(stack, project_dir).get("config", {}).items() if _is_secure(v))
+
+
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT) -> dict[str, Any]:
-    """Config for a stack as plain values: Pulumi.yaml defaults, then Pulumi.<stack>.yaml, then overrides."""
+    """Config for a stack as the CLI passes it: Pulumi.yaml defaults, then Pulumi.<stack>.yaml (``secure:`` values
+    decrypted with the stack's passphrase), then overrides."""
     project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
     name = project["name"]
     config: dict[str, Any] = {
@@ -289,9 +328,9 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project
         for key, decl in project.get("config", {}).items()
         if isinstance(decl, dict) and "default" in decl
     }
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if stack_file.exists():
-        config.update((yaml.safe_load(stack_file.read_text()) or {}).get("config", {}))
+    document = _stack_file(stack, project_dir)
+    for key, value in document.get("config", {}).items():
+        config[key] = _decrypted(value, lambda: _crypter(PASSPHRASES[stack], document["encryptionsalt"]))
     for key, value in (overrides or {}).items():
         config[key if ":" in key else f"{name}:{key}"] = value
     return config
@@ -332,7 +371,7 @@ def run_program(
         stack,
         stack_config(stack, overrides) if config is None else config,
         preview=preview,
-        secret_keys=secret_keys,
+        secret_keys=secret_keys + stack_secret_keys(stack),
         missing_parameters=missing_parameters,
         stack_outputs=stack_outputs,
     )

@@ -1,0 +1,185 @@
+"""The local stack: the whole program against a moto server on loopback, no AWS account, no Pulumi Cloud, no Docker."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import boto3
+import pulumi_aws.config.outputs as aws_config
+import pytest
+import yaml
+
+import local_aws
+from tests.harness import PASSPHRASES, ROOT, Deployment, run_program
+from tests.passphrase import Crypter
+
+LOCAL = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+ENDPOINTS: dict[str, str] = LOCAL["config"]["aws:endpoints"][0]
+# The pulumi-aws endpoint key of each resource module or invoke the program uses.
+SERVICE_OF_MODULE = {
+    "cloudwatch/logGroup": "logs",
+    "cloudwatch": "cloudwatch",
+    "ec2": "ec2",
+    "vpc": "ec2",
+    "ecr": "ecr",
+    "ecs": "ecs",
+    "iam": "iam",
+    "kms": "kms",
+    "lb": "elbv2",
+    "ssm": "ssm",
+    "index/getCallerIdentity": "sts",
+}
+NO_SERVICE = {"index/getRegion", "index/getPartition"}  # answered by the provider itself
+
+
+def services_used(deployment: Deployment) -> set[str]:
+    modules = [r.type.split(":")[1] for r in deployment.resources if r.type.startswith("aws:")]
+    modules += [token.split(":")[1] for token, _ in deployment.calls if token.startswith("aws:")]
+    used = set()
+    for module in modules:
+        if module in NO_SERVICE:
+            continue
+        key = module if module in SERVICE_OF_MODULE else module.split("/")[0]
+        assert key in SERVICE_OF_MODULE, f"the program uses {module}: add its endpoint key to SERVICE_OF_MODULE"
+        used.add(SERVICE_OF_MODULE[key])
+    return used
+
+
+@pytest.fixture(scope="module")
+def local() -> Deployment:
+    return run_program("local")
+
+
+def test_pulumi_passphrase_encryption_matches_pulumis_own_test_vectors() -> None:
+    # From pulumi/pulumi's passphrase secrets-manager tests: these salts were made for "password" and "".
+    assert Crypter("password", "v1:fozI5u6B030=:v1:F+6ZduKKd8G0/V7L:PGMFeIzwobWRKmEAzUdaQHqC5mMRIQ==")
+    assert Crypter("", "v1:LVuDkcjhUns=:v1:WPbL+tmbxnqWswQ2:lebZxStyHT3IZkmbN+3xCx9zqtoPog==")
+    with pytest.raises(ValueError, match="incorrect passphrase"):
+        Crypter("wrong", "v1:fozI5u6B030=:v1:F+6ZduKKd8G0/V7L:PGMFeIzwobWRKmEAzUdaQHqC5mMRIQ==")
+
+
+def test_committed_secrets_open_with_the_passphrase_the_makefile_passes() -> None:
+    assert "PULUMI_CONFIG_PASSPHRASE=local" in (ROOT / "Makefile").read_text()
+    crypter = Crypter(PASSPHRASES["local"], LOCAL["encryptionsalt"])
+    values = LOCAL["config"]["library-infra:secretValues"]
+    assert all(crypter.decrypt(v["secure"]) for v in values.values())
+
+
+def test_every_endpoint_key_is_one_the_pinned_pulumi_aws_accepts() -> None:
+    accepted = set(inspect.signature(aws_config.Endpoints.__init__).parameters) - {"__self__", "self"}
+    assert set(ENDPOINTS) <= accepted, set(ENDPOINTS) - accepted
+
+
+def test_every_aws_service_the_program_uses_has_an_endpoint(local: Deployment, dev: Deployment) -> None:
+    used = services_used(local) | services_used(dev)  # dev adds what building an image uses (ECR)
+    assert used <= set(ENDPOINTS), used - set(ENDPOINTS)
+    assert {"sts", "ec2", "ecs", "elbv2", "iam", "ssm", "kms", "logs", "ecr"} <= used
+
+
+def test_all_endpoints_point_at_the_one_loopback_server() -> None:
+    urls = {urlparse(url) for url in ENDPOINTS.values()}
+    assert {(u.scheme, u.hostname, u.port) for u in urls} == {("http", "127.0.0.1", local_aws.endpoint_port())}
+
+
+def test_local_stack_needs_no_docker_and_no_real_credentials(local: Deployment) -> None:
+    assert local.of_type("docker:index/image:Image") == []
+    assert "@sha256:" in local.container()["image"]
+    config = LOCAL["config"]
+    assert config["aws:skipCredentialsValidation"] is True
+    assert config["aws:skipRequestingAccountId"] is True
+    assert config["aws:skipMetadataApiCheck"] is True
+    assert (config["aws:accessKey"], config["aws:secretKey"]) == ("test", "test")
+
+
+def test_local_stack_creates_its_own_database_parameters(local: Deployment) -> None:
+    parameters = {p.inputs["name"] for p in local.of_type("aws:ssm/parameter:Parameter")}
+    assert parameters == {"/library/local/db/url", "/library/local/db/username", "/library/local/db/password"}
+    assert not any(token == "aws:ssm/getParameter:getParameter" for token, _ in local.calls)
+
+
+def test_make_local_uses_a_file_backend_in_the_project_and_a_passphrase() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "PULUMI_BACKEND_URL=file://$(CURDIR)/$(LOCAL_STATE)" in makefile
+    assert "stack select --create local --secrets-provider passphrase" in makefile
+    assert "up --yes --stack local" in makefile
+    assert "stack output --stack local" in makefile
+    assert "destroy --yes --stack local" in makefile
+    assert "/.pulumi-local/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server `make local` starts, on a free loopback port; stopped afterwards."""
+    port, state = free_port(), tmp_path_factory.mktemp("local")
+    pid = local_aws.start(port, state)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        local_aws.stop(state)
+        assert exited_within(pid, seconds=10), "moto server still running after stop"
+        assert not (Path(state) / "moto.pid").exists()
+
+
+def exited_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):  # reaped: it has exited
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+
+
+def test_moto_server_answers_every_service_the_stack_uses(moto_endpoint: str) -> None:
+    calls: dict[str, Callable[[Any], Any]] = {
+        "sts": lambda c: c.get_caller_identity()["Account"],
+        "ec2": lambda c: c.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+        "ecs": lambda c: c.list_clusters(),
+        "elbv2": lambda c: c.describe_load_balancers(),
+        "iam": lambda c: c.list_roles(),
+        "ssm": lambda c: c.describe_parameters(),
+        "kms": lambda c: c.list_keys(),
+        "logs": lambda c: c.describe_log_groups(),
+        "ecr": lambda c: c.describe_repositories(),
+    }
+    assert set(calls) == set(ENDPOINTS)
+    for service, call in calls.items():
+        assert call(client(service, moto_endpoint)) is not None, service
+    vpcs = client("ec2", moto_endpoint).describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert len(vpcs) == 1  # the program's default-VPC lookup finds one
+
+
+def test_moto_reports_services_steady_so_pulumi_up_finishes(moto_endpoint: str) -> None:
+    ecs = client("ecs", moto_endpoint)
+    cluster = ecs.create_cluster(clusterName="steady")["cluster"]["clusterArn"]
+    definition = {"name": "app", "image": "x@sha256:" + "0" * 64, "essential": True}
+    ecs.register_task_definition(
+        family="steady",
+        containerDefinitions=[definition],
+        cpu="256",
+        memory="512",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+    )
+    ecs.create_service(cluster=cluster, serviceName="s", taskDefinition="steady", desiredCount=1)
+    [service] = ecs.describe_services(cluster=cluster, services=["s"])["services"]
+    assert service["runningCount"] == service["desiredCount"] == LOCAL["config"]["library-infra:desiredCount"]
+    assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]
