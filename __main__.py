@@ -8,11 +8,12 @@ from pathlib import Path
 import pulumi
 
 import aws_env
+import cost
 import promotion
 from components.execution_role import ExecutionRole, ExecutionRoleArgs
 from components.image import AppImage, AppImageArgs
 from components.secrets import AppSecrets, AppSecretsArgs
-from components.service import LoadBalancedService, LoadBalancedServiceArgs
+from components.service import AutoscalingGoals, LoadBalancedService, LoadBalancedServiceArgs
 from components.task_definition import AppTaskDefinition, AppTaskDefinitionArgs
 from components.task_role import TaskRole, TaskRoleArgs
 from settings import load_settings
@@ -53,6 +54,7 @@ image = AppImage(
         tag=pulumi.get_stack(),
         context=settings.docker_context,
         dockerfile=settings.dockerfile,
+        platform=settings.platform,
         image_uri=promotion.promoted_image(settings.image_from_stack)
         if settings.image_from_stack
         else settings.image_uri,
@@ -77,6 +79,7 @@ task = AppTaskDefinition(
         execution_role_arn=execution_role.arn,
         task_role_arn=task_role.arn,
         retain_logs=settings.production,
+        cpu_architecture=settings.cpu_architecture,
     ),
 )
 service = LoadBalancedService(
@@ -93,6 +96,14 @@ service = LoadBalancedService(
         assign_public_ip=settings.assign_public_ip,
         deletion_protection=settings.production,
         certificate_arn=settings.certificate_arn,
+        deployment_strategy=settings.deployment_strategy,
+        bake_time_minutes=settings.bake_time_minutes,
+        test_listener_port=settings.test_listener_port,
+        test_listener_cidrs=settings.test_listener_cidrs,
+        capacity_provider=settings.capacity_provider,
+        autoscaling=AutoscalingGoals(**settings.autoscaling.model_dump()) if settings.autoscaling else None,
+        alarm_topic_arn=settings.alarm_topic_arn,
+        partition=where.partition,
     ),
 )
 
@@ -111,3 +122,18 @@ pulumi.export("targetGroupArn", service.target_group.arn)
 pulumi.export("albSecurityGroupId", service.alb_security_group.id)
 pulumi.export("serviceSecurityGroupId", service.service_security_group.id)
 pulumi.export("secretParameterArns", secrets.parameter_arns)
+
+estimate = pulumi.Output.all(where.region, where.subnet_ids).apply(
+    lambda a: cost.estimate(
+        region=a[0],
+        cpu=settings.cpu,
+        memory=settings.memory,
+        tasks=settings.desired_count,
+        architecture=settings.cpu_architecture,
+        capacity_provider=settings.capacity_provider,
+        task_public_ip=settings.assign_public_ip,
+        alb_subnets=len(a[1]),
+    )
+)
+pulumi.export("estimatedMonthlyCostUsd", estimate.apply(lambda e: e.monthly_usd))
+pulumi.export("costEstimate", estimate.apply(lambda e: e.as_output()))

@@ -8,11 +8,12 @@ line naming the key, the bad value and what is allowed. Secret values are never 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -59,6 +60,7 @@ TASK_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 DIGEST_IMAGE = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -91,6 +93,41 @@ def _check_env_name(name: str, key: str) -> None:
 def looks_like_secret_name(name: str) -> bool:
     parts = name.upper().split("_")
     return bool(SECRET_WORDS.intersection(parts)) or parts[-1] == "KEY"
+
+
+class Autoscaling(BaseModel):
+    """``autoscaling``: task count bounds and target-tracking goals (each goal optional, at least one given)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    min_count: int
+    max_count: int
+    cpu_target: float | None = None
+    memory_target: float | None = None
+    requests_per_target: int | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Autoscaling:
+        problems = []
+        if self.min_count < 0:
+            problems.append(f"autoscaling.minCount={self.min_count} is negative; use 0 or more")
+        if self.min_count > self.max_count:
+            problems.append(
+                f"autoscaling.minCount={self.min_count} is above autoscaling.maxCount={self.max_count}; "
+                "minCount must be at most maxCount"
+            )
+        for key, value in (("cpuTarget", self.cpu_target), ("memoryTarget", self.memory_target)):
+            if value is not None and not 1 <= value <= 100:
+                problems.append(f"autoscaling.{key}={value:g} is not a utilization percentage; use 1-100")
+        if self.requests_per_target is not None and self.requests_per_target < 1:
+            problems.append(
+                f"autoscaling.requestsPerTarget={self.requests_per_target} must be at least 1 request per target"
+            )
+        if self.cpu_target is None and self.memory_target is None and self.requests_per_target is None:
+            problems.append("autoscaling needs at least one of cpuTarget, memoryTarget, requestsPerTarget")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
 
 class Settings(BaseModel):
@@ -126,6 +163,14 @@ class Settings(BaseModel):
     log_retention_days: int = 30
     production: bool = False
     certificate_arn: str | None = None
+    deployment_strategy: Literal["ROLLING", "BLUE_GREEN"] = "ROLLING"
+    bake_time_minutes: int = 5
+    test_listener_port: int = 8080
+    test_listener_cidrs: tuple[str, ...] = ()
+    autoscaling: Autoscaling | None = None
+    alarm_topic_arn: str | None = None
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
 
     # --- derived names -------------------------------------------------------------------------
     @property
@@ -135,6 +180,11 @@ class Settings(BaseModel):
     @property
     def container_name(self) -> str:
         return f"{self.app_name}-app"
+
+    @property
+    def platform(self) -> str:
+        """The Docker platform the image is built for, matching the task's CPU architecture."""
+        return "linux/arm64" if self.cpu_architecture == "ARM64" else "linux/amd64"
 
     @property
     def builds_image(self) -> bool:
@@ -299,6 +349,41 @@ class Settings(BaseModel):
             )
         return v
 
+    @field_validator("bake_time_minutes")
+    @classmethod
+    def _bake(cls, v: int) -> int:
+        if not 0 <= v <= 1440:
+            raise ValueError(f"bakeTimeMinutes={v} is outside what ECS allows; use 0-1440 minutes")
+        return v
+
+    @field_validator("test_listener_port")
+    @classmethod
+    def _test_port(cls, v: int) -> int:
+        if not 1 <= v <= 65535 or v in (80, 443):
+            raise ValueError(f"testListenerPort={v} must be a TCP port (1-65535) other than 80 and 443")
+        return v
+
+    @field_validator("test_listener_cidrs")
+    @classmethod
+    def _test_cidrs(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in v:
+            try:
+                network = ipaddress.ip_network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(
+                    f"testListenerCidrs has {cidr!r}, which is not an IPv4 CIDR such as 203.0.113.0/24 ({exc})"
+                ) from None
+            if network.version != 4:
+                raise ValueError(f"testListenerCidrs has {cidr!r}; the load balancer listens on IPv4 only")
+        return v
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, v: str | None) -> str | None:
+        if v is not None and not SNS_TOPIC_ARN.match(v):
+            raise ValueError(f"alarmTopicArn={v!r} must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+        return v
+
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, v: str | None) -> str | None:
@@ -357,6 +442,18 @@ class Settings(BaseModel):
                 f"subnetIds={list(self.subnet_ids)} must list at least two subnets in different Availability "
                 "Zones; an Application Load Balancer needs two"
             )
+        if self.capacity_provider == "FARGATE_SPOT" and self.production:
+            problems.append(
+                "capacityProvider='FARGATE_SPOT' with production=true: Spot tasks can be stopped with two minutes' "
+                "notice; use FARGATE for production"
+            )
+        if self.autoscaling is not None and not (
+            self.autoscaling.min_count <= self.desired_count <= self.autoscaling.max_count
+        ):
+            problems.append(
+                f"desiredCount={self.desired_count} is outside autoscaling's minCount={self.autoscaling.min_count} "
+                f"and maxCount={self.autoscaling.max_count}; the first deploy starts that many tasks"
+            )
         if self.image_uri is not None and self.image_from_stack is not None:
             problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
         if self.image_from_stack is not None and self.image_from_stack.rsplit("/", 1)[-1] == self.stack:
@@ -372,9 +469,9 @@ class Settings(BaseModel):
 
 
 # Keys whose config value is JSON (objects and arrays), as the Pulumi CLI passes them.
-_STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds"}
+_STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds", "testListenerCidrs", "autoscaling"}
 # Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
-_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "imageFromStack", "vpcId", "certificateArn"}
+_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "imageFromStack", "vpcId", "certificateArn", "alarmTopicArn"}
 
 
 def config_keys() -> list[str]:
@@ -387,10 +484,8 @@ def _format(error: ValidationError) -> list[str]:
     for e in error.errors():
         msg = e["msg"].removeprefix("Value error, ")
         key = ".".join(str(p) for p in e["loc"])
-        if not key:
+        if not key or e["type"] == "value_error":
             lines.extend(msg.splitlines())
-        elif e["type"] == "value_error":
-            lines.append(msg)
         elif key.startswith("secretValues"):
             lines.append(f"{key}: {msg}")  # never echo a secret
         else:

@@ -51,10 +51,14 @@ UNSCOPABLE_ACTIONS = [
     "kms:ListAliases",
     "logs:DescribeLogGroups",
     "ssm:DescribeParameters",
+    "cloudwatch:DescribeAlarms",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:DescribeScalingActivities",
 ]
 MANAGED_POLICIES_THE_STACKS_ATTACH = [
     "service-role/AmazonECSTaskExecutionRolePolicy",
-    "service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+    "AmazonECSInfrastructureRolePolicyForLoadBalancers",
 ]
 
 
@@ -222,8 +226,40 @@ def deploy_policy(
             "Action": "iam:CreateServiceLinkedRole",
             "Resource": f"{arn}:iam::{account}:role/aws-service-role/*",
             "Condition": {
-                "StringEquals": {"iam:AWSServiceName": ["ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"]}
+                "StringEquals": {
+                    "iam:AWSServiceName": [
+                        "ecs.amazonaws.com",
+                        "elasticloadbalancing.amazonaws.com",
+                        "ecs.application-autoscaling.amazonaws.com",
+                    ]
+                }
             },
+        },
+        {
+            "Sid": "TheRollbackAlarms",
+            "Effect": "Allow",
+            "Action": [
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+                "cloudwatch:ListTagsForResource",
+            ],
+            "Resource": f"{arn}:cloudwatch:{here}:alarm:{app_name}-*",
+        },
+        {
+            "Sid": "ServiceAutoscaling",
+            "Effect": "Allow",
+            "Action": [
+                "application-autoscaling:RegisterScalableTarget",
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:DeleteScalingPolicy",
+                "application-autoscaling:TagResource",
+                "application-autoscaling:UntagResource",
+                "application-autoscaling:ListTagsForResource",
+            ],
+            "Resource": f"{arn}:application-autoscaling:{here}:scalable-target/*",
         },
         {
             "Sid": "TheRepository",

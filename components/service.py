@@ -1,18 +1,23 @@
 """LoadBalancedService: the ECS cluster and Fargate service, reachable only through an Application Load Balancer.
 
 Creates:
-- ecs.Cluster ``<name>-cluster`` with Container Insights;
+- ecs.Cluster ``<name>-cluster`` with Container Insights, and ecs.ClusterCapacityProviders offering FARGATE and
+  FARGATE_SPOT (the service runs on the one configured);
 - ec2.SecurityGroup ``<name>-alb`` (HTTP 80, and HTTPS 443 with a certificate, from anywhere; out only to the tasks,
-  on the container port) and
-  ``<name>-tasks`` (in only from the ALB's group, on the container port; out to anywhere for ECR, SSM, logs and
-  the database), their rules as separate ``vpc.SecurityGroup*Rule`` resources;
+  on the container port) and ``<name>-tasks`` (in only from the ALB's group, on the container port; out to anywhere
+  for ECR, SSM, logs and the database), their rules as separate ``vpc.SecurityGroup*Rule`` resources;
 - lb.LoadBalancer ``<name>-alb`` (drops invalid header fields), lb.TargetGroup ``<name>-tg`` (ip targets on the
   container port, the app's health path) and lb.Listener ``<name>-http`` on port 80 forwarding to it; with a
   certificate, lb.Listener ``<name>-https`` on 443 (TLS 1.2/1.3 policy) forwards instead and port 80 answers with a
   permanent redirect to HTTPS;
-- ecs.Service ``<name>``: Fargate in the given subnets, the deployment circuit breaker with rollback, a health
-  check grace period no shorter than the container's start period, ECS Exec, and ``wait_for_steady_state`` so
-  that ``pulumi up`` fails when the tasks do not become healthy.
+- with ``BLUE_GREEN``, a BlueGreenRouting ``<name>-bg`` (green target group, production and test listener rules,
+  ECS's infrastructure role);
+- RollbackAlarms ``<name>-rollback`` (target 5xx rate, unhealthy targets), wired into the deployment with rollback;
+- ecs.Service ``<name>``: Fargate in the given subnets, the deployment circuit breaker with rollback, the alarms,
+  a health check grace period no shorter than the container's start period, ECS Exec, and
+  ``wait_for_steady_state`` so that ``pulumi up`` fails when the tasks do not become healthy;
+- with ``autoscaling``, a ServiceAutoscaling ``<name>-scaling``; the service then ignores later changes to its
+  desired count, so a deploy never undoes what the scaler decided.
 
 Target group timings are tuned for quick rollouts that still need two consecutive good checks; see
 :func:`rollout_overhead_seconds`.
@@ -22,9 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+
+from components.autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
+from components.blue_green import BlueGreenRouting, BlueGreenRoutingArgs
+from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -39,9 +49,30 @@ HEALTH_TIMEOUT = 5
 DEREGISTRATION_DELAY = 30
 
 
-def rollout_overhead_seconds() -> int:
-    """Seconds each rollout waits on top of the app's own start: turning healthy, then draining the old task."""
-    return HEALTHY_THRESHOLD * HEALTH_INTERVAL + DEREGISTRATION_DELAY
+def rollout_overhead_seconds(strategy: str = "ROLLING", bake_time_minutes: int = 0) -> int:
+    """Seconds a rollout waits on top of the app's own start: the target group seeing the new task healthy, the
+    old task draining, and with blue/green the bake time during which both revisions run."""
+    overhead = HEALTHY_THRESHOLD * HEALTH_INTERVAL + DEREGISTRATION_DELAY
+    return overhead + (bake_time_minutes * 60 if strategy == "BLUE_GREEN" else 0)
+
+
+def alb_dimension(load_balancer_arn: str) -> str:
+    """CloudWatch's LoadBalancer dimension: the ARN after ``loadbalancer/``."""
+    return load_balancer_arn.split(":loadbalancer/", 1)[1]
+
+
+def target_group_dimension(target_group_arn: str) -> str:
+    """CloudWatch's TargetGroup dimension: ``targetgroup/<name>/<id>``."""
+    return target_group_arn.rsplit(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class AutoscalingGoals:
+    min_count: int
+    max_count: int
+    cpu_target: float | None = None
+    memory_target: float | None = None
+    requests_per_target: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,14 @@ class LoadBalancedServiceArgs:
     enable_execute_command: bool = True
     certificate_arn: str | None = None
     """ACM certificate: adds HTTPS on 443 and turns port 80 into a redirect to it."""
+    deployment_strategy: Literal["ROLLING", "BLUE_GREEN"] = "ROLLING"
+    bake_time_minutes: int = 5
+    test_listener_port: int = 8080
+    test_listener_cidrs: Sequence[str] = ()
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
+    autoscaling: AutoscalingGoals | None = None
+    alarm_topic_arn: str | None = None
+    partition: pulumi.Input[str] = "aws"
 
 
 class LoadBalancedService(pulumi.ComponentResource):
@@ -68,8 +107,11 @@ class LoadBalancedService(pulumi.ComponentResource):
     load_balancer: aws.lb.LoadBalancer
     target_group: aws.lb.TargetGroup
     listener: aws.lb.Listener
-    """The listener that forwards to the target group (HTTPS with a certificate, else HTTP)."""
+    """The production listener: the one that forwards to the service (HTTPS with a certificate, else HTTP)."""
+    blue_green: BlueGreenRouting | None
+    alarms: RollbackAlarms
     service: aws.ecs.Service
+    autoscaling: ServiceAutoscaling | None
     url: pulumi.Output[str]
 
     def __init__(self, name: str, args: LoadBalancedServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -82,7 +124,168 @@ class LoadBalancedService(pulumi.ComponentResource):
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value="enabled")],
             opts=child,
         )
+        capacity = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            opts=child,
+        )
+        self._security_groups(name, args, child)
 
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[self.alb_security_group.id],
+            subnets=args.subnet_ids,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.deletion_protection,
+            opts=child,
+        )
+        target_group_settings: dict[str, Any] = {
+            "port": port,
+            "protocol": "HTTP",
+            "target_type": "ip",
+            "vpc_id": args.vpc_id,
+            "deregistration_delay": DEREGISTRATION_DELAY,
+            "health_check": aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                path=args.health_check_path,
+                port="traffic-port",
+                protocol="HTTP",
+                matcher="200",
+                healthy_threshold=HEALTHY_THRESHOLD,
+                unhealthy_threshold=UNHEALTHY_THRESHOLD,
+                interval=HEALTH_INTERVAL,
+                timeout=HEALTH_TIMEOUT,
+            ),
+        }
+        self.target_group = aws.lb.TargetGroup(f"{name}-tg", **target_group_settings, opts=child)
+        listeners = self._listeners(name, args, child)
+
+        self.blue_green = None
+        load_balancer = aws.ecs.ServiceLoadBalancerArgs(
+            target_group_arn=self.target_group.arn, container_name=args.container_name, container_port=port
+        )
+        target_groups = [self.target_group]
+        waits_for: list[pulumi.Resource] = [capacity, *listeners]
+        if args.deployment_strategy == "BLUE_GREEN":
+            self.blue_green = BlueGreenRouting(
+                f"{name}-bg",
+                BlueGreenRoutingArgs(
+                    vpc_id=args.vpc_id,
+                    load_balancer_arn=self.load_balancer.arn,
+                    alb_security_group_id=self.alb_security_group.id,
+                    production_listener_arn=self.listener.arn,
+                    blue_target_group=self.target_group,
+                    target_group_settings=target_group_settings,
+                    test_port=args.test_listener_port,
+                    test_cidrs=args.test_listener_cidrs,
+                    partition=args.partition,
+                ),
+                opts=child,
+            )
+            load_balancer = aws.ecs.ServiceLoadBalancerArgs(
+                target_group_arn=self.target_group.arn,
+                container_name=args.container_name,
+                container_port=port,
+                advanced_configuration=aws.ecs.ServiceLoadBalancerAdvancedConfigurationArgs(
+                    alternate_target_group_arn=self.blue_green.green_target_group.arn,
+                    production_listener_rule=self.blue_green.production_rule.arn,
+                    test_listener_rule=self.blue_green.test_rule.arn,
+                    role_arn=self.blue_green.infrastructure_role_arn,
+                ),
+            )
+            target_groups.append(self.blue_green.green_target_group)
+            waits_for.append(self.blue_green)
+
+        lb_dimension = self.load_balancer.arn.apply(alb_dimension)
+        self.alarms = RollbackAlarms(
+            f"{name}-rollback",
+            RollbackAlarmsArgs(
+                load_balancer_dimension=lb_dimension,
+                target_group_dimensions=[tg.arn.apply(target_group_dimension) for tg in target_groups],
+                topic_arn=args.alarm_topic_arn,
+            ),
+            opts=child,
+        )
+
+        blue_green = args.deployment_strategy == "BLUE_GREEN"
+        self.service = aws.ecs.Service(
+            name,
+            cluster=self.cluster.arn,
+            task_definition=args.task_definition_arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=[
+                aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=args.capacity_provider, weight=1)
+            ],
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=args.subnet_ids,
+                security_groups=[self.service_security_group.id],
+                assign_public_ip=args.assign_public_ip,
+            ),
+            load_balancers=[load_balancer],
+            health_check_grace_period_seconds=args.health_check_grace_period,
+            deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
+                strategy=args.deployment_strategy,
+                bake_time_in_minutes=str(args.bake_time_minutes) if blue_green else None,
+            ),
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=self.alarms.alarm_names, enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            enable_execute_command=args.enable_execute_command,
+            enable_ecs_managed_tags=True,
+            availability_zone_rebalancing="ENABLED",
+            propagate_tags="SERVICE",
+            wait_for_steady_state=True,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # ECS refuses a target group that no listener uses yet, and a capacity provider the cluster lacks.
+                depends_on=waits_for,
+                # With autoscaling, the scaler owns the task count; a deploy must not reset it.
+                ignore_changes=["desiredCount"] if args.autoscaling else None,
+                # wait_for_steady_state includes the bake time of a blue/green deployment.
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{30 + (args.bake_time_minutes if blue_green else 0)}m",
+                    update=f"{30 + (args.bake_time_minutes if blue_green else 0)}m",
+                ),
+            ),
+        )
+
+        self.autoscaling = None
+        if args.autoscaling is not None:
+            goals = args.autoscaling
+            self.autoscaling = ServiceAutoscaling(
+                f"{name}-scaling",
+                ServiceAutoscalingArgs(
+                    cluster_name=self.cluster.name,
+                    service_name=self.service.name,
+                    min_count=goals.min_count,
+                    max_count=goals.max_count,
+                    load_balancer_dimension=lb_dimension,
+                    target_group_dimension=self.target_group.arn.apply(target_group_dimension),
+                    cpu_target=goals.cpu_target,
+                    memory_target=goals.memory_target,
+                    requests_per_target=goals.requests_per_target,
+                ),
+                opts=child,
+            )
+
+        scheme = "https" if args.certificate_arn else "http"
+        self.url = self.load_balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}")
+        self.register_outputs(
+            {
+                "url": self.url,
+                "clusterName": self.cluster.name,
+                "serviceName": self.service.name,
+                "targetGroupArn": self.target_group.arn,
+            }
+        )
+
+    def _security_groups(self, name: str, args: LoadBalancedServiceArgs, child: pulumi.ResourceOptions) -> None:
+        port = args.container_port
         self.alb_security_group = aws.ec2.SecurityGroup(
             f"{name}-alb", description="library ALB: HTTP from the internet", vpc_id=args.vpc_id, opts=child
         )
@@ -129,37 +332,17 @@ class LoadBalancedService(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.load_balancer = aws.lb.LoadBalancer(
-            f"{name}-alb",
-            load_balancer_type="application",
-            internal=False,
-            security_groups=[self.alb_security_group.id],
-            subnets=args.subnet_ids,
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=args.deletion_protection,
-            opts=child,
-        )
-        self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
-            port=port,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=args.vpc_id,
-            deregistration_delay=DEREGISTRATION_DELAY,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                path=args.health_check_path,
-                port="traffic-port",
-                protocol="HTTP",
-                matcher="200",
-                healthy_threshold=HEALTHY_THRESHOLD,
-                unhealthy_threshold=UNHEALTHY_THRESHOLD,
-                interval=HEALTH_INTERVAL,
-                timeout=HEALTH_TIMEOUT,
-            ),
-            opts=child,
-        )
+    def _listeners(
+        self, name: str, args: LoadBalancedServiceArgs, child: pulumi.ResourceOptions
+    ) -> list[aws.lb.Listener]:
         forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
+        # With blue/green, the production rule routes every request and ECS keeps it current; the default action
+        # is then never used and must stay a plain forward, so the program leaves it alone after creation.
+        production = pulumi.ResourceOptions(
+            parent=self, ignore_changes=["defaultActions"] if args.deployment_strategy == "BLUE_GREEN" else None
+        )
+        http_action = forward
+        listeners: list[aws.lb.Listener] = []
         if args.certificate_arn:
             self.listener = aws.lb.Listener(
                 f"{name}-https",
@@ -169,63 +352,22 @@ class LoadBalancedService(pulumi.ComponentResource):
                 ssl_policy=TLS_POLICY,
                 certificate_arn=args.certificate_arn,
                 default_actions=[forward],
-                opts=child,
+                opts=production,
             )
+            listeners.append(self.listener)
             redirect = aws.lb.ListenerDefaultActionRedirectArgs(
                 status_code="HTTP_301", protocol="HTTPS", port=str(HTTPS_PORT)
             )
             http_action = aws.lb.ListenerDefaultActionArgs(type="redirect", redirect=redirect)
-        else:
-            http_action = forward
         http = aws.lb.Listener(
             f"{name}-http",
             load_balancer_arn=self.load_balancer.arn,
             port=HTTP_PORT,
             protocol="HTTP",
             default_actions=[http_action],
-            opts=child,
+            opts=child if args.certificate_arn else production,
         )
+        listeners.append(http)
         if not args.certificate_arn:
             self.listener = http
-
-        self.service = aws.ecs.Service(
-            name,
-            cluster=self.cluster.arn,
-            task_definition=args.task_definition_arn,
-            desired_count=args.desired_count,
-            launch_type="FARGATE",
-            platform_version="LATEST",
-            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=args.subnet_ids,
-                security_groups=[self.service_security_group.id],
-                assign_public_ip=args.assign_public_ip,
-            ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=self.target_group.arn,
-                    container_name=args.container_name,
-                    container_port=port,
-                )
-            ],
-            health_check_grace_period_seconds=args.health_check_grace_period,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
-            enable_execute_command=args.enable_execute_command,
-            enable_ecs_managed_tags=True,
-            availability_zone_rebalancing="ENABLED",
-            propagate_tags="SERVICE",
-            wait_for_steady_state=True,
-            # ECS refuses a target group that no listener uses yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener, http]),
-        )
-        scheme = "https" if args.certificate_arn else "http"
-        self.url = self.load_balancer.dns_name.apply(lambda dns: f"{scheme}://{dns}")
-        self.register_outputs(
-            {
-                "url": self.url,
-                "clusterName": self.cluster.name,
-                "serviceName": self.service.name,
-                "targetGroupArn": self.target_group.arn,
-            }
-        )
+        return listeners

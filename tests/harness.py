@@ -51,6 +51,8 @@ class Registered:
     parent_type: str
     dependencies: set[str]
     retain_on_delete: bool
+    ignore_changes: list[str]
+    custom_timeouts: dict[str, str]
 
 
 @dataclass
@@ -62,6 +64,11 @@ class Deployment:
     outputs_registered: set[str] = field(default_factory=set)
     """URNs of the component resources that called register_outputs."""
     reads: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def get(self, type_: str, name: str) -> Registered:
+        """The resource of ``type_`` registered as ``name``."""
+        [found] = [r for r in self.of_type(type_) if r.name == name]
+        return found
 
     def group(self, name: str) -> Registered:
         """The security group registered as ``name``."""
@@ -232,6 +239,8 @@ class AwsMocks(pulumi.runtime.Mocks):
                 physical_id = bucket
             case "aws:lb/listener:Listener":
                 state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:listener/app/{name}")
+        if typ.startswith("aws:"):
+            state.setdefault("name", name)  # auto-named resources report the name Pulumi chose
         if "arn" not in state and typ.startswith("aws:"):
             state["arn"] = f"arn:aws:{typ.split(':')[1].split('/')[0]}:{region}:{ACCOUNT}:{name}"
         return (physical_id if args.custom else None), state
@@ -266,6 +275,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     parent_type=self._types_by_urn.get(request.parent, ""),
                     dependencies=set(request.dependencies),
                     retain_on_delete=request.retainOnDelete,
+                    ignore_changes=list(request.ignoreChanges),
+                    custom_timeouts={
+                        k: v
+                        for k, v in (
+                            ("create", request.customTimeouts.create),
+                            ("update", request.customTimeouts.update),
+                            ("delete", request.customTimeouts.delete),
+                        )
+                        if v
+                    },
                 )
             )
         return response

@@ -126,3 +126,68 @@ def test_every_allowed_retention_is_accepted_by_cloudwatch_logs(aws: None) -> No
     logs.create_log_group(logGroupName="/ecs/library-dev")
     for days in LOG_RETENTION_DAYS:
         logs.put_retention_policy(logGroupName="/ecs/library-dev", retentionInDays=days)
+
+
+def test_every_attached_managed_policy_exists_at_that_arn() -> None:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    from tests.harness import run_bootstrap, run_program
+
+    known = {name: body["Path"] for name, body in json.loads(aws_managed_policies_data).items()}
+    blue_green = run_program("dev", {"deploymentStrategy": "BLUE_GREEN"})
+    arns = {a.inputs["policyArn"] for a in blue_green.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    deploy_policy = next(
+        json.loads(p.inputs["policy"])
+        for p in run_bootstrap({"githubRepository": "my-org/library-infra"}).of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.name.endswith("deploy")
+    )
+    [attach] = [s for s in deploy_policy["Statement"] if s["Sid"] == "OnlyTheEcsManagedPolicies"]
+    assert arns <= set(attach["Condition"]["ArnEquals"]["iam:PolicyARN"])  # the deploy role may attach them
+    assert len(arns) == 2
+    for arn in arns:
+        path_and_name = arn.split(":policy", 1)[1]
+        name = path_and_name.rsplit("/", 1)[1]
+        assert name in known, arn
+        assert path_and_name == f"{known[name]}{name}", f"{arn}: AWS keeps {name} under {known[name]}"
+
+
+def put_metric_alarm_request(alarm: dict[str, Any]) -> dict[str, Any]:
+    """The PutMetricAlarm call the provider makes from a MetricAlarm's inputs."""
+    queries = []
+    for query in alarm["metricQueries"]:
+        item: dict[str, Any] = {"Id": query["id"], "ReturnData": query.get("returnData", False)}
+        if "expression" in query:
+            item |= {"Expression": query["expression"], "Label": query["label"]}
+        else:
+            metric = query["metric"]
+            dimensions = [{"Name": k, "Value": v} for k, v in sorted(metric["dimensions"].items())]
+            item["MetricStat"] = {
+                "Metric": {
+                    "Namespace": metric["namespace"],
+                    "MetricName": metric["metricName"],
+                    "Dimensions": dimensions,
+                },
+                "Period": metric["period"],
+                "Stat": metric["stat"],
+            }
+        queries.append(item)
+    return {
+        "AlarmName": alarm["name"],
+        "AlarmDescription": alarm["alarmDescription"],
+        "Metrics": queries,
+        "ComparisonOperator": alarm["comparisonOperator"],
+        "Threshold": float(alarm["threshold"]),
+        "EvaluationPeriods": alarm["evaluationPeriods"],
+        "DatapointsToAlarm": alarm["datapointsToAlarm"],
+        "TreatMissingData": alarm["treatMissingData"],
+    }
+
+
+def test_rollback_alarms_match_the_cloudwatch_api_and_register(dev: Deployment, aws: None) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    for alarm in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        request = put_metric_alarm_request({**alarm.inputs, "name": alarm.state["name"]})
+        assert api_errors("cloudwatch", "PutMetricAlarm", request) == ""
+        cloudwatch.put_metric_alarm(**request)
+    names = [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]]
+    assert sorted(names) == sorted(dev.one("aws:ecs/service:Service").inputs["alarms"]["alarmNames"])

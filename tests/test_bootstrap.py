@@ -127,7 +127,7 @@ def test_deploy_role_manages_only_the_apps_roles_and_passes_them_only_to_ecs(acc
     [attach] = [s for s in deploy["Statement"] if s["Sid"] == "OnlyTheEcsManagedPolicies"]
     assert attach["Condition"]["ArnEquals"]["iam:PolicyARN"] == [
         "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        "arn:aws:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers",
+        "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
     ]
 
 
@@ -144,6 +144,11 @@ def test_deploy_role_stays_in_its_account_region_and_names(account: Deployment) 
         deploy, "logs:CreateLogGroup", f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:/ecs/library-dev"
     )
     assert not permits_any(deploy, "logs:DeleteLogGroup", f"arn:aws:logs:ap-northeast-2:{ACCOUNT}:log-group:/aws/x")
+    alarm = f"arn:aws:cloudwatch:ap-northeast-2:{ACCOUNT}:alarm:library-rollback-5xx-rate-1a2b3c4"
+    assert permits_any(deploy, "cloudwatch:PutMetricAlarm", alarm)
+    assert not permits_any(deploy, "cloudwatch:DeleteAlarms", alarm.replace("library-", "billing-"))
+    target = f"arn:aws:application-autoscaling:ap-northeast-2:{ACCOUNT}:scalable-target/0ec1"
+    assert permits_any(deploy, "application-autoscaling:RegisterScalableTarget", target)
 
 
 def test_ssm_and_kms_wildcards_only_where_aws_offers_no_resource(account: Deployment) -> None:

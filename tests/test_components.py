@@ -25,7 +25,7 @@ def test_every_resource_belongs_to_a_library_component(dev: Deployment) -> None:
 
 def test_every_component_registers_its_outputs(dev: Deployment) -> None:
     components = [r for r in dev.resources if r.type.startswith("library:")]
-    assert len(components) == 6
+    assert len(components) == 7  # six top-level components and the service's RollbackAlarms
     for component in components:
         assert component.urn in dev.outputs_registered, component.type
 

@@ -32,6 +32,7 @@ SERVICE_OF_MODULE = {
     "ecs": "ecs",
     "iam": "iam",
     "kms": "kms",
+    "appautoscaling": "applicationautoscaling",
     "lb": "elbv2",
     "ssm": "ssm",
     "index/getCallerIdentity": "sts",
@@ -78,9 +79,22 @@ def test_every_endpoint_key_is_one_the_pinned_pulumi_aws_accepts() -> None:
 
 
 def test_every_aws_service_the_program_uses_has_an_endpoint(local: Deployment, dev: Deployment) -> None:
-    used = services_used(local) | services_used(dev)  # dev adds what building an image uses (ECR)
+    scaled = run_program("local", {"autoscaling": {"minCount": 1, "maxCount": 3, "cpuTarget": 60}})
+    used = services_used(local) | services_used(dev) | services_used(scaled)  # dev builds an image (ECR)
     assert used <= set(ENDPOINTS), used - set(ENDPOINTS)
-    assert {"sts", "ec2", "ecs", "elbv2", "iam", "ssm", "kms", "logs", "ecr"} <= used
+    assert {
+        "sts",
+        "ec2",
+        "ecs",
+        "elbv2",
+        "iam",
+        "ssm",
+        "kms",
+        "logs",
+        "ecr",
+        "cloudwatch",
+        "applicationautoscaling",
+    } <= used
 
 
 def test_all_endpoints_point_at_the_one_loopback_server() -> None:
@@ -144,7 +158,11 @@ def exited_within(pid: int, seconds: float) -> bool:
 
 def client(service: str, endpoint: str) -> Any:
     return boto3.client(
-        service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+        "application-autoscaling" if service == "applicationautoscaling" else service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
     )
 
 
@@ -159,6 +177,8 @@ def test_moto_server_answers_every_service_the_stack_uses(moto_endpoint: str) ->
         "kms": lambda c: c.list_keys(),
         "logs": lambda c: c.describe_log_groups(),
         "ecr": lambda c: c.describe_repositories(),
+        "cloudwatch": lambda c: c.describe_alarms(),
+        "applicationautoscaling": lambda c: c.describe_scalable_targets(ServiceNamespace="ecs"),
     }
     assert set(calls) == set(ENDPOINTS)
     for service, call in calls.items():

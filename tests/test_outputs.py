@@ -24,6 +24,8 @@ CONTRACT = [
     "albSecurityGroupId",
     "serviceSecurityGroupId",
     "secretParameterArns",
+    "estimatedMonthlyCostUsd",
+    "costEstimate",
 ]
 
 

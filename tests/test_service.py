@@ -19,7 +19,8 @@ def test_service_runs_the_task_definition_on_fargate_behind_the_target_group(dev
     task = dev.one("aws:ecs/taskDefinition:TaskDefinition")
     target_group = dev.one("aws:lb/targetGroup:TargetGroup")
     assert service.inputs["taskDefinition"] == task.state["arn"]
-    assert service.inputs["launchType"] == "FARGATE"
+    assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE", "weight": 1}]
+    assert "launchType" not in service.inputs
     assert service.inputs["desiredCount"] == 1
     assert service.inputs["loadBalancers"] == [
         {"targetGroupArn": target_group.state["arn"], "containerName": "library-app", "containerPort": 8081}

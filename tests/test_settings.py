@@ -123,6 +123,67 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"certificateArn": "arn:aws:iam::123456789012:server-certificate/x"},
         ["certificateArn='arn:aws:iam::123456789012:server-certificate/x' must be an ACM certificate ARN"],
     ),
+    (
+        "unknown deployment strategy",
+        {"deploymentStrategy": "CANARY"},
+        ["deploymentStrategy='CANARY'", "'ROLLING' or 'BLUE_GREEN'"],
+    ),
+    (
+        "bake time beyond ECS's limit",
+        {"bakeTimeMinutes": 1441},
+        ["bakeTimeMinutes=1441 is outside what ECS allows; use 0-1440"],
+    ),
+    (
+        "test listener on the production port",
+        {"testListenerPort": 80},
+        ["testListenerPort=80 must be a TCP port (1-65535) other than 80 and 443"],
+    ),
+    (
+        "test listener CIDR with host bits",
+        {"testListenerCidrs": ["10.0.0.1/8"]},
+        ["testListenerCidrs has '10.0.0.1/8', which is not an IPv4 CIDR"],
+    ),
+    (
+        "autoscaling minCount above maxCount",
+        {"autoscaling": {"minCount": 3, "maxCount": 2, "cpuTarget": 50}, "desiredCount": 3},
+        ["autoscaling.minCount=3 is above autoscaling.maxCount=2"],
+    ),
+    (
+        "autoscaling CPU target above 100",
+        {"autoscaling": {"minCount": 1, "maxCount": 2, "cpuTarget": 120}},
+        ["autoscaling.cpuTarget=120 is not a utilization percentage; use 1-100"],
+    ),
+    (
+        "autoscaling memory target of 0",
+        {"autoscaling": {"minCount": 1, "maxCount": 2, "memoryTarget": 0}},
+        ["autoscaling.memoryTarget=0 is not a utilization percentage; use 1-100"],
+    ),
+    (
+        "autoscaling request target below 1",
+        {"autoscaling": {"minCount": 1, "maxCount": 2, "requestsPerTarget": 0}},
+        ["autoscaling.requestsPerTarget=0 must be at least 1"],
+    ),
+    (
+        "autoscaling without a goal",
+        {"autoscaling": {"minCount": 1, "maxCount": 2}},
+        ["autoscaling needs at least one of cpuTarget, memoryTarget, requestsPerTarget"],
+    ),
+    (
+        "desired count outside the autoscaling bounds",
+        {"autoscaling": {"minCount": 2, "maxCount": 4, "cpuTarget": 50}},
+        ["desiredCount=1 is outside autoscaling's minCount=2 and maxCount=4"],
+    ),
+    (
+        "Spot in production",
+        {"capacityProvider": "FARGATE_SPOT", "production": True},
+        ["capacityProvider='FARGATE_SPOT' with production=true"],
+    ),
+    ("unknown CPU architecture", {"cpuArchitecture": "ARM"}, ["cpuArchitecture='ARM'", "'X86_64' or 'ARM64'"]),
+    (
+        "alarm topic that is not SNS",
+        {"alarmTopicArn": "arn:aws:sqs:ap-northeast-2:123456789012:q"},
+        ["alarmTopicArn='arn:aws:sqs:ap-northeast-2:123456789012:q' must be an SNS topic ARN"],
+    ),
     ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
 ]
 
@@ -185,7 +246,7 @@ def test_empty_optional_strings_mean_unset() -> None:
 def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> None:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
     defaults = Settings(stack="dev")
-    objects = {"environment", "secrets", "secretValues"}
+    objects = {"environment", "secrets", "secretValues", "autoscaling"}
     assert set(declared) == set(config_keys()) - objects
     for key, declaration in declared.items():
         assert {"type", "description", "default"} <= set(declaration), key

@@ -1,0 +1,124 @@
+"""ECS's native blue/green: two identical target groups, forward-only rules, a guarded test listener, ECS's role."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.harness import Deployment, run_program
+
+CIDR = "203.0.113.0/24"
+CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+
+
+@pytest.fixture(scope="module")
+def blue_green() -> Deployment:
+    return run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "bakeTimeMinutes": 10, "testListenerCidrs": [CIDR]})
+
+
+def test_green_target_group_is_identical_to_blue_on_the_container_port(blue_green: Deployment) -> None:
+    by_name = {r.name: r.inputs for r in blue_green.of_type("aws:lb/targetGroup:TargetGroup")}
+    blue, green = by_name["library-tg"], by_name["library-bg-green"]
+    assert blue == green
+    assert blue["port"] == 8081
+    assert blue["healthCheck"]["path"] == "/actuator/health"
+
+
+def test_service_is_wired_for_ecs_blue_green(blue_green: Deployment) -> None:
+    service = blue_green.one("aws:ecs/service:Service").inputs
+    assert service["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "10"}
+    [balancer] = service["loadBalancers"]
+    rules = {r.name: r.state["arn"] for r in blue_green.of_type("aws:lb/listenerRule:ListenerRule")}
+    green = blue_green.named("library-bg-green").state["arn"]
+    role = blue_green.get("aws:iam/role:Role", "library-bg-infrastructure")
+    assert balancer["targetGroupArn"] == blue_green.named("library-tg").state["arn"]
+    assert balancer["advancedConfiguration"] == {
+        "alternateTargetGroupArn": green,
+        "productionListenerRule": rules["library-bg-production"],
+        "testListenerRule": rules["library-bg-test"],
+        "roleArn": role.state["arn"],
+    }
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_production_rule_forwards_all_traffic_to_blue_and_none_to_green(blue_green: Deployment) -> None:
+    rule = blue_green.named("library-bg-production").inputs
+    assert rule["listenerArn"] == blue_green.named("library-http").state["arn"]
+    assert rule["conditions"] == [{"pathPattern": {"values": ["/*"]}}]
+    [action] = rule["actions"]
+    assert action["type"] == "forward"
+    weights = {g["arn"]: g["weight"] for g in action["forward"]["targetGroups"]}
+    assert weights == {
+        blue_green.named("library-tg").state["arn"]: 100,
+        blue_green.named("library-bg-green").state["arn"]: 0,
+    }
+
+
+def test_every_listener_and_rule_action_is_a_forward(blue_green: Deployment) -> None:
+    for rule in blue_green.of_type("aws:lb/listenerRule:ListenerRule"):
+        assert {a["type"] for a in rule.inputs["actions"]} == {"forward"}, rule.name
+    for listener in blue_green.of_type("aws:lb/listener:Listener"):
+        assert {a["type"] for a in listener.inputs["defaultActions"]} == {"forward"}, listener.name
+
+
+def test_test_listener_is_reachable_only_from_the_configured_cidrs(blue_green: Deployment) -> None:
+    listener = blue_green.get("aws:lb/listener:Listener", "library-bg-test")
+    rule = blue_green.get("aws:lb/listenerRule:ListenerRule", "library-bg-test")
+    assert rule.inputs["listenerArn"] == listener.state["arn"]
+    assert listener.inputs["port"] == 8080
+    opened = [
+        r.inputs
+        for r in blue_green.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.inputs.get("fromPort") == 8080
+    ]
+    assert [(r["cidrIpv4"], r["toPort"]) for r in opened] == [(CIDR, 8080)]
+
+
+def test_without_cidrs_nobody_outside_reaches_the_test_listener() -> None:
+    deployment = run_program("dev", {"deploymentStrategy": "BLUE_GREEN"})
+    ports = [
+        r.inputs.get("fromPort")
+        for r in deployment.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    ]
+    assert 8080 not in ports
+
+
+def test_ecs_gets_an_infrastructure_role_for_the_load_balancer(blue_green: Deployment) -> None:
+    role = next(r for r in blue_green.of_type("aws:iam/role:Role") if r.name == "library-bg-infrastructure")
+    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "ecs.amazonaws.com"}
+    assert statement["Action"] == "sts:AssumeRole"
+    [attachment] = [
+        a
+        for a in blue_green.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == role.state["name"]
+    ]
+    assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
+def test_ecs_owned_weights_are_not_reset_by_later_deploys(blue_green: Deployment) -> None:
+    for rule in blue_green.of_type("aws:lb/listenerRule:ListenerRule"):
+        assert rule.ignore_changes == ["actions"], rule.name
+    assert blue_green.get("aws:lb/listener:Listener", "library-bg-test").ignore_changes == ["defaultActions"]
+    assert blue_green.get("aws:lb/listener:Listener", "library-http").ignore_changes == ["defaultActions"]
+
+
+def test_rollback_alarms_watch_both_target_groups(blue_green: Deployment) -> None:
+    alarm = next(
+        a for a in blue_green.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.endswith("unhealthy-hosts")
+    )
+    watched = {q["metric"]["dimensions"]["TargetGroup"] for q in alarm.inputs["metricQueries"] if "metric" in q}
+    assert len(watched) == 2
+
+
+def test_with_https_the_production_rule_sits_on_the_https_listener() -> None:
+    deployment = run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "certificateArn": CERTIFICATE})
+    https = next(r for r in deployment.of_type("aws:lb/listener:Listener") if r.inputs["port"] == 443)
+    assert deployment.named("library-bg-production").inputs["listenerArn"] == https.state["arn"]
+
+
+def test_a_rollout_that_bakes_gets_the_time_to_finish(blue_green: Deployment) -> None:
+    service = blue_green.one("aws:ecs/service:Service")
+    assert service.inputs["waitForSteadyState"] is True
+    assert service.custom_timeouts["update"] == "40m"  # 30 minutes and the 10-minute bake

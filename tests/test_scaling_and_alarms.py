@@ -1,0 +1,116 @@
+"""Autoscaling that later deploys leave alone, and alarms that roll a bad deployment back."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.rollback_alarms import error_rate_expression
+from tests.harness import Deployment, run_program
+
+TOPIC = "arn:aws:sns:ap-northeast-2:123456789012:library-alerts"
+
+
+@pytest.fixture(scope="module")
+def scaled() -> Deployment:
+    autoscaling = {"minCount": 1, "maxCount": 6, "cpuTarget": 60, "memoryTarget": 75, "requestsPerTarget": 500}
+    return run_program("dev", {"autoscaling": autoscaling, "alarmTopicArn": TOPIC})
+
+
+def test_scaling_target_covers_the_service_between_the_bounds(scaled: Deployment) -> None:
+    target = scaled.one("aws:appautoscaling/target:Target").inputs
+    cluster = scaled.one("aws:ecs/cluster:Cluster").state["name"]
+    service = scaled.one("aws:ecs/service:Service").state["name"]
+    assert target["resourceId"] == f"service/{cluster}/{service}"
+    assert (target["serviceNamespace"], target["scalableDimension"]) == ("ecs", "ecs:service:DesiredCount")
+    assert (target["minCapacity"], target["maxCapacity"]) == (1, 6)
+
+
+def test_each_goal_is_a_target_tracking_policy(scaled: Deployment) -> None:
+    policies = {
+        p.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["predefinedMetricType"]: p
+        for p in scaled.of_type("aws:appautoscaling/policy:Policy")
+    }
+    assert set(policies) == {
+        "ECSServiceAverageCPUUtilization",
+        "ECSServiceAverageMemoryUtilization",
+        "ALBRequestCountPerTarget",
+    }
+    values = {k: p.inputs["targetTrackingScalingPolicyConfiguration"]["targetValue"] for k, p in policies.items()}
+    assert values == {
+        "ECSServiceAverageCPUUtilization": 60,
+        "ECSServiceAverageMemoryUtilization": 75,
+        "ALBRequestCountPerTarget": 500,
+    }
+    for policy in policies.values():
+        assert policy.inputs["policyType"] == "TargetTrackingScaling"
+
+
+def test_requests_per_target_is_labelled_with_the_alb_and_target_group_suffixes(scaled: Deployment) -> None:
+    [policy] = [p for p in scaled.of_type("aws:appautoscaling/policy:Policy") if p.name.endswith("-requests")]
+    label = policy.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"]["resourceLabel"]
+    alb = scaled.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
+    target_group = scaled.one("aws:lb/targetGroup:TargetGroup").state["arnSuffix"]
+    assert label == f"{alb}/{target_group}"
+
+
+def test_with_autoscaling_deploys_do_not_reset_the_task_count(scaled: Deployment, dev: Deployment) -> None:
+    assert scaled.one("aws:ecs/service:Service").ignore_changes == ["desiredCount"]
+    assert dev.one("aws:ecs/service:Service").ignore_changes == []
+    assert dev.of_type("aws:appautoscaling/target:Target") == []
+
+
+def test_alarms_roll_back_deployments_and_the_circuit_breaker_stays_on(dev: Deployment) -> None:
+    service = dev.one("aws:ecs/service:Service").inputs
+    alarms = {a.state["name"]: a for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert (service["alarms"]["enable"], service["alarms"]["rollback"]) == (True, True)
+    assert sorted(service["alarms"]["alarmNames"]) == sorted(alarms)
+    assert len(alarms) == 2
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_5xx_rate_alarm_is_a_percentage_of_requests_to_the_service(dev: Deployment) -> None:
+    alarm = dev.get("aws:cloudwatch/metricAlarm:MetricAlarm", "library-rollback-5xx-rate").inputs
+    queries = {q["id"]: q for q in alarm["metricQueries"]}
+    assert queries["rate"]["expression"] == "IF((requests0) >= 10, 100 * (errors0) / (requests0), 0)"
+    assert queries["rate"]["returnData"] is True
+    assert queries["errors0"]["metric"]["metricName"] == "HTTPCode_Target_5XX_Count"
+    target_group = dev.one("aws:lb/targetGroup:TargetGroup").state["arnSuffix"]
+    assert queries["errors0"]["metric"]["dimensions"]["TargetGroup"] == target_group
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 5)
+    assert alarm["treatMissingData"] == "notBreaching"
+
+
+def test_unhealthy_hosts_alarm_fires_on_one_failing_target(dev: Deployment) -> None:
+    alarm = dev.get("aws:cloudwatch/metricAlarm:MetricAlarm", "library-rollback-unhealthy-hosts").inputs
+    metrics = [q["metric"]["metricName"] for q in alarm["metricQueries"] if "metric" in q]
+    assert metrics == ["UnHealthyHostCount"]
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+
+
+def test_alarms_notify_the_topic_when_one_is_given(scaled: Deployment, dev: Deployment) -> None:
+    for alarm in scaled.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        assert alarm.inputs["alarmActions"] == [TOPIC]
+        assert alarm.inputs["okActions"] == [TOPIC]
+    for alarm in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        assert not alarm.inputs.get("alarmActions")
+
+
+def test_error_rate_sums_over_every_target_group() -> None:
+    assert error_rate_expression(2) == (
+        "IF((requests0 + requests1) >= 10, 100 * (errors0 + errors1) / (requests0 + requests1), 0)"
+    )
+
+
+def test_spot_and_arm_change_where_and_how_the_tasks_run() -> None:
+    deployment = run_program("dev", {"capacityProvider": "FARGATE_SPOT", "cpuArchitecture": "ARM64"})
+    service = deployment.one("aws:ecs/service:Service").inputs
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    task = deployment.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    assert deployment.one("docker:index/image:Image").inputs["build"]["platform"] == "linux/arm64"
+    capacity = deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    assert capacity["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert deployment.depends_on(
+        deployment.one("aws:ecs/service:Service"),
+        deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"),
+    )
