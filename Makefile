@@ -35,12 +35,21 @@ typecheck: $(READY)
 	$(BIN)/mypy
 	$(BIN)/mypy bootstrap/__main__.py
 	$(BIN)/mypy examples/consumer/__main__.py
+	$(BIN)/mypy policy/__main__.py
 
 unit: $(READY)
 	$(BIN)/pytest
 
-preview:
-	pulumi preview --stack $(STACK) --diff
+POLICY_READY := policy/venv/.requirements-installed
+
+$(POLICY_READY): policy/requirements.txt
+	$(PYTHON) -m venv policy/venv
+	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
+# The preview a pull request gets, with the guardrails of policy/ enforced.
+preview: $(POLICY_READY)
+	pulumi preview --stack $(STACK) --diff --policy-pack policy
 
 deploy:
 	pulumi up --stack $(STACK)
@@ -61,4 +70,4 @@ local-down: $(READY)
 	$(BIN)/python local_aws.py stop --state-dir $(LOCAL_STATE)
 
 clean:
-	rm -rf $(VENV) tools/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) policy/venv tools/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -80,6 +80,7 @@ task = AppTaskDefinition(
         task_role_arn=task_role.arn,
         retain_logs=settings.production,
         cpu_architecture=settings.cpu_architecture,
+        image_platforms=(settings.platform,) if settings.builds_image else (),
     ),
 )
 service = LoadBalancedService(

@@ -5,8 +5,8 @@ Creates:
   deregistration delay), so a revision is judged the same way on either side;
 - lb.ListenerRule ``<name>-production`` on the production listener: every path, forward to blue (weight 100) and
   green (weight 0). ECS moves the weights during a deployment; the program ignores later changes to them;
-- lb.Listener ``<name>-test`` on ``test_port`` and lb.ListenerRule ``<name>-test``: the new revision's traffic
-  before production, reachable only from ``test_cidrs`` (none by default);
+- lb.Listener ``<name>-test`` on ``test_port`` (HTTPS when there is a certificate) and lb.ListenerRule
+  ``<name>-test``: the new revision's traffic before production, reachable only from ``test_cidrs`` (none by default);
 - iam.Role ``<name>-infrastructure`` (trusted by ``ecs.amazonaws.com``) with
   ``AmazonECSInfrastructureRolePolicyForLoadBalancers``, which ECS uses to move the weights and register targets.
 
@@ -69,6 +69,9 @@ class BlueGreenRoutingArgs:
     """The primary target group's arguments, repeated for the green one."""
     test_port: int = 8080
     test_cidrs: Sequence[str] = ()
+    certificate_arn: str | None = None
+    """With a certificate, the test listener speaks HTTPS too."""
+    tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     partition: pulumi.Input[str] = "aws"
 
 
@@ -101,7 +104,9 @@ class BlueGreenRouting(pulumi.ComponentResource):
             f"{name}-test",
             load_balancer_arn=args.load_balancer_arn,
             port=args.test_port,
-            protocol="HTTP",
+            protocol="HTTPS" if args.certificate_arn else "HTTP",
+            certificate_arn=args.certificate_arn,
+            ssl_policy=args.tls_policy if args.certificate_arn else None,
             default_actions=[aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=green)],
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["defaultActions"]),
         )

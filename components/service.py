@@ -181,6 +181,8 @@ class LoadBalancedService(pulumi.ComponentResource):
                     target_group_settings=target_group_settings,
                     test_port=args.test_listener_port,
                     test_cidrs=args.test_listener_cidrs,
+                    certificate_arn=args.certificate_arn,
+                    tls_policy=TLS_POLICY,
                     partition=args.partition,
                 ),
                 opts=child,

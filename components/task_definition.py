@@ -75,6 +75,16 @@ def container_definitions(
     ]
 
 
+def policy_tags(image_platforms: tuple[str, ...], enable_execute_command: bool) -> dict[str, str]:
+    """Facts the policy pack (policy/) cannot see otherwise, and the exceptions this program takes."""
+    tags = {}
+    if image_platforms:
+        tags["library:image-platforms"] = " ".join(image_platforms)  # tag values allow no commas
+    if enable_execute_command:
+        tags["policy-exception/read-only-root-filesystem"] = "ECS Exec needs a writable root filesystem"
+    return tags
+
+
 @dataclass(frozen=True)
 class AppTaskDefinitionArgs:
     family: str
@@ -94,6 +104,9 @@ class AppTaskDefinitionArgs:
     task_role_arn: pulumi.Input[str]
     cpu_architecture: str = "X86_64"
     retain_logs: bool = False
+    image_platforms: tuple[str, ...] = ()
+    """Platforms the image is known to be built for (the program's own build); shown to the policy pack."""
+    enable_execute_command: bool = True
 
 
 class AppTaskDefinition(pulumi.ComponentResource):
@@ -145,6 +158,7 @@ class AppTaskDefinition(pulumi.ComponentResource):
             execution_role_arn=args.execution_role_arn,
             task_role_arn=args.task_role_arn,
             container_definitions=definitions,
+            tags=policy_tags(args.image_platforms, args.enable_execute_command),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.arn = self.task_definition.arn

@@ -50,6 +50,7 @@ class Registered:
     secret_inputs: set[str]
     parent_type: str
     dependencies: set[str]
+    property_dependencies: dict[str, list[str]]
     retain_on_delete: bool
     ignore_changes: list[str]
     custom_timeouts: dict[str, str]
@@ -274,6 +275,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     secret_inputs=set(_secret_paths(raw)),
                     parent_type=self._types_by_urn.get(request.parent, ""),
                     dependencies=set(request.dependencies),
+                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                     retain_on_delete=request.retainOnDelete,
                     ignore_changes=list(request.ignoreChanges),
                     custom_timeouts={

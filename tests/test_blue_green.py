@@ -112,10 +112,13 @@ def test_rollback_alarms_watch_both_target_groups(blue_green: Deployment) -> Non
     assert len(watched) == 2
 
 
-def test_with_https_the_production_rule_sits_on_the_https_listener() -> None:
+def test_with_https_the_production_rule_sits_on_the_https_listener_and_tests_use_tls_too() -> None:
     deployment = run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "certificateArn": CERTIFICATE})
     https = next(r for r in deployment.of_type("aws:lb/listener:Listener") if r.inputs["port"] == 443)
     assert deployment.named("library-bg-production").inputs["listenerArn"] == https.state["arn"]
+    test = deployment.get("aws:lb/listener:Listener", "library-bg-test").inputs
+    assert (test["protocol"], test["certificateArn"]) == ("HTTPS", CERTIFICATE)
+    assert test["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 def test_a_rollout_that_bakes_gets_the_time_to_finish(blue_green: Deployment) -> None:

@@ -213,3 +213,13 @@ def test_readme_documents_every_variable_and_secret_the_workflows_read() -> None
     readme = (ROOT / "README.md").read_text()
     for name in sorted(used):
         assert f"| `{name}` |" in readme, name
+
+
+def test_pull_request_previews_enforce_the_policy_pack() -> None:
+    job = load("preview.yml")["jobs"]["preview"]
+    [step] = steps_using(job, "pulumi/actions")
+    assert step["with"]["policyPacks"] == "policy"
+    assert any("policy/requirements.txt" in s.get("run", "") for s in job["steps"])
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pulumi preview --stack $(STACK) --diff --policy-pack policy" in makefile
+    assert (ROOT / "policy" / "PulumiPolicy.yaml").exists()
