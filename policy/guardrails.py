@@ -99,7 +99,6 @@ def _resource_policy(
             report(message, None)
 
     policy = ResourceValidationPolicy(name=name, description=description, validate=validate, enforcement_level=level)
-    policy.check = check  # type: ignore[attr-defined]
     return policy
 
 
@@ -297,7 +296,6 @@ def _stack_policy(
     policy = StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=level, config_schema=config_schema
     )
-    policy.check = check  # type: ignore[attr-defined]
     return policy
 
 
