@@ -23,6 +23,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.ordering import once_created
+
 ECS = "ecs.amazonaws.com"
 INFRASTRUCTURE_POLICY = "AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
@@ -145,9 +147,7 @@ class BlueGreenRouting(pulumi.ComponentResource):
             opts=child,
         )
         # The service may use the role only once its policy is attached.
-        self.infrastructure_role_arn = pulumi.Output.all(self.infrastructure_role.arn, attachment.urn).apply(
-            lambda a: str(a[0])
-        )
+        self.infrastructure_role_arn = once_created(self.infrastructure_role.arn, attachment)
         self.register_outputs(
             {
                 "greenTargetGroupArn": green,

@@ -20,6 +20,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.ordering import once_created
+
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 
@@ -115,5 +117,5 @@ class ExecutionRole(pulumi.ComponentResource):
             depends.append(self.secrets_policy)
 
         # Consumers get the ARN only once the policies are attached, so no task starts with a half-built role.
-        self.arn = pulumi.Output.all(self.role.arn, *[d.urn for d in depends]).apply(lambda a: str(a[0]))
+        self.arn = once_created(self.role.arn, *depends)
         self.register_outputs({"arn": self.arn})

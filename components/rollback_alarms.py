@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -66,6 +67,15 @@ class RollbackAlarms(pulumi.ComponentResource):
         actions = [args.topic_arn] if args.topic_arn else []
         groups = list(args.target_group_dimensions)
         lb = args.load_balancer_dimension
+        # Two bad minutes in a row; no data (no traffic, no targets yet) is not a failure.
+        common: dict[str, Any] = {
+            "evaluation_periods": EVALUATION_PERIODS,
+            "datapoints_to_alarm": EVALUATION_PERIODS,
+            "treat_missing_data": "notBreaching",
+            "alarm_actions": actions,
+            "ok_actions": actions,
+            "opts": child,
+        }
 
         self.error_rate = aws.cloudwatch.MetricAlarm(
             f"{name}-5xx-rate",
@@ -79,12 +89,7 @@ class RollbackAlarms(pulumi.ComponentResource):
             ],
             comparison_operator="GreaterThanThreshold",
             threshold=TARGET_5XX_PERCENT,
-            evaluation_periods=EVALUATION_PERIODS,
-            datapoints_to_alarm=EVALUATION_PERIODS,
-            treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            opts=child,
+            **common,
         )
         self.unhealthy_hosts = aws.cloudwatch.MetricAlarm(
             f"{name}-unhealthy-hosts",
@@ -100,12 +105,7 @@ class RollbackAlarms(pulumi.ComponentResource):
             ],
             comparison_operator="GreaterThanOrEqualToThreshold",
             threshold=1,
-            evaluation_periods=EVALUATION_PERIODS,
-            datapoints_to_alarm=EVALUATION_PERIODS,
-            treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            opts=child,
+            **common,
         )
         self.alarm_names = [self.error_rate.name, self.unhealthy_hosts.name]
         self.register_outputs({"alarmNames": self.alarm_names})

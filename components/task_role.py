@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.execution_role import ecs_tasks_trust_policy
+from components.ordering import once_created
 
 ECS_EXEC_ACTIONS = [
     "ssmmessages:CreateControlChannel",
@@ -65,5 +66,5 @@ class TaskRole(pulumi.ComponentResource):
                 f"{name}-exec", role=self.role.id, policy=json.dumps(ecs_exec_policy()), opts=child
             )
             # Tasks that start before the policy exists could not be reached with `aws ecs execute-command`.
-            self.arn = pulumi.Output.all(self.role.arn, exec_policy.urn).apply(lambda a: str(a[0]))
+            self.arn = once_created(self.role.arn, exec_policy)
         self.register_outputs({"arn": self.arn})
