@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import socket
 import time
@@ -187,19 +188,48 @@ def test_moto_server_answers_every_service_the_stack_uses(moto_endpoint: str) ->
     assert len(vpcs) == 1  # the program's default-VPC lookup finds one
 
 
-def test_moto_reports_services_steady_so_pulumi_up_finishes(moto_endpoint: str) -> None:
-    ecs = client("ecs", moto_endpoint)
-    cluster = ecs.create_cluster(clusterName="steady")["cluster"]["clusterArn"]
-    definition = {"name": "app", "image": "x@sha256:" + "0" * 64, "essential": True}
-    ecs.register_task_definition(
-        family="steady",
-        containerDefinitions=[definition],
-        cpu="256",
-        memory="512",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
+def test_moto_runs_the_local_stacks_service_steady_so_pulumi_up_finishes(moto_endpoint: str, local: Deployment) -> None:
+    """The program's own task definition and service settings, sent to the server as the provider sends them."""
+    ec2, ecs = client("ec2", moto_endpoint), client("ecs", moto_endpoint)
+    subnets = [
+        s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
+    ][:2]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+    cluster = local.one("aws:ecs/cluster:Cluster").inputs
+    ecs.create_cluster(clusterName="steady", settings=cluster["settings"])
+    providers = local.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs["capacityProviders"]
+    ecs.put_cluster_capacity_providers(
+        cluster="steady", capacityProviders=providers, defaultCapacityProviderStrategy=[]
     )
-    ecs.create_service(cluster=cluster, serviceName="s", taskDefinition="steady", desiredCount=1)
-    [service] = ecs.describe_services(cluster=cluster, services=["s"])["services"]
-    assert service["runningCount"] == service["desiredCount"] == LOCAL["config"]["library-infra:desiredCount"]
-    assert [d["rolloutState"] for d in service["deployments"]] == ["COMPLETED"]
+    task = local.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    ecs.register_task_definition(
+        family=task["family"],
+        containerDefinitions=json.loads(task["containerDefinitions"]),
+        cpu=task["cpu"],
+        memory=task["memory"],
+        networkMode=task["networkMode"],
+        requiresCompatibilities=task["requiresCompatibilities"],
+        runtimePlatform=task["runtimePlatform"],
+    )
+    service = local.one("aws:ecs/service:Service").inputs
+    ecs.create_service(
+        cluster="steady",
+        serviceName="library",
+        taskDefinition=task["family"],
+        desiredCount=service["desiredCount"],
+        capacityProviderStrategy=service["capacityProviderStrategies"],
+        deploymentConfiguration={
+            "deploymentCircuitBreaker": service["deploymentCircuitBreaker"],
+            "alarms": service["alarms"],
+            "maximumPercent": service["deploymentMaximumPercent"],
+            "minimumHealthyPercent": service["deploymentMinimumHealthyPercent"],
+        },
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group], "assignPublicIp": "ENABLED"}
+        },
+        enableExecuteCommand=service["enableExecuteCommand"],
+    )
+    [running] = ecs.describe_services(cluster="steady", services=["library"])["services"]
+    assert running["runningCount"] == running["desiredCount"] == LOCAL["config"]["library-infra:desiredCount"]
+    assert [d["rolloutState"] for d in running["deployments"]] == ["COMPLETED"]
