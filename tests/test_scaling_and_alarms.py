@@ -101,16 +101,18 @@ def test_error_rate_sums_over_every_target_group() -> None:
     )
 
 
-def test_spot_and_arm_change_where_and_how_the_tasks_run() -> None:
-    deployment = run_program("dev", {"capacityProvider": "FARGATE_SPOT", "cpuArchitecture": "ARM64"})
-    service = deployment.one("aws:ecs/service:Service").inputs
-    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+def test_spot_changes_where_the_tasks_run() -> None:
+    deployment = run_program("dev", {"capacityProvider": "FARGATE_SPOT"})
+    service = deployment.one("aws:ecs/service:Service")
+    assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    capacity = deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert deployment.depends_on(service, capacity)
+
+
+def test_arm64_runs_graviton_tasks_from_an_arm64_build() -> None:
+    deployment = run_program("dev", {"cpuArchitecture": "ARM64"})
     task = deployment.one("aws:ecs/taskDefinition:TaskDefinition").inputs
     assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    assert task["tags"]["library:image-platforms"] == "linux/arm64"
     assert deployment.one("docker:index/image:Image").inputs["build"]["platform"] == "linux/arm64"
-    capacity = deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
-    assert capacity["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
-    assert deployment.depends_on(
-        deployment.one("aws:ecs/service:Service"),
-        deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"),
-    )
