@@ -221,6 +221,9 @@ class LoadBalancedService(pulumi.ComponentResource):
             capacity_provider_strategies=[
                 aws.ecs.ServiceCapacityProviderStrategyArgs(capacity_provider=args.capacity_provider, weight=1)
             ],
+            # The provider can change the capacity provider of a running service (FARGATE <-> FARGATE_SPOT) only
+            # with a forced deployment; it acts on updates only, so an unchanged service is left alone.
+            force_new_deployment=True,
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids,

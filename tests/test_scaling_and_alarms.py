@@ -105,6 +105,7 @@ def test_spot_changes_where_the_tasks_run() -> None:
     deployment = run_program("dev", {"capacityProvider": "FARGATE_SPOT"})
     service = deployment.one("aws:ecs/service:Service")
     assert service.inputs["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert service.inputs["forceNewDeployment"] is True  # switching providers later needs a forced deployment
     capacity = deployment.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
     assert deployment.depends_on(service, capacity)
