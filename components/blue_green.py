@@ -62,7 +62,6 @@ EVERY_PATH = [aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleC
 
 @dataclass(frozen=True)
 class BlueGreenRoutingArgs:
-    vpc_id: pulumi.Input[str]
     load_balancer_arn: pulumi.Input[str]
     alb_security_group_id: pulumi.Input[str]
     production_listener_arn: pulumi.Input[str]

@@ -99,6 +99,10 @@ class LoadBalancedServiceArgs:
     alarm_topic_arn: str | None = None
     partition: pulumi.Input[str] = "aws"
 
+    @property
+    def blue_green(self) -> bool:
+        return self.deployment_strategy == "BLUE_GREEN"
+
 
 class LoadBalancedService(pulumi.ComponentResource):
     cluster: aws.ecs.Cluster
@@ -169,11 +173,10 @@ class LoadBalancedService(pulumi.ComponentResource):
         )
         target_groups = [self.target_group]
         waits_for: list[pulumi.Resource] = [capacity, *listeners]
-        if args.deployment_strategy == "BLUE_GREEN":
+        if args.blue_green:
             self.blue_green = BlueGreenRouting(
                 f"{name}-bg",
                 BlueGreenRoutingArgs(
-                    vpc_id=args.vpc_id,
                     load_balancer_arn=self.load_balancer.arn,
                     alb_security_group_id=self.alb_security_group.id,
                     production_listener_arn=self.listener.arn,
@@ -212,7 +215,8 @@ class LoadBalancedService(pulumi.ComponentResource):
             opts=child,
         )
 
-        blue_green = args.deployment_strategy == "BLUE_GREEN"
+        # wait_for_steady_state includes the bake time of a blue/green deployment.
+        steady_timeout = f"{30 + (args.bake_time_minutes if args.blue_green else 0)}m"
         self.service = aws.ecs.Service(
             name,
             cluster=self.cluster.arn,
@@ -234,7 +238,7 @@ class LoadBalancedService(pulumi.ComponentResource):
             health_check_grace_period_seconds=args.health_check_grace_period,
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
                 strategy=args.deployment_strategy,
-                bake_time_in_minutes=str(args.bake_time_minutes) if blue_green else None,
+                bake_time_in_minutes=str(args.bake_time_minutes) if args.blue_green else None,
             ),
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
             alarms=aws.ecs.ServiceAlarmsArgs(alarm_names=self.alarms.alarm_names, enable=True, rollback=True),
@@ -251,11 +255,7 @@ class LoadBalancedService(pulumi.ComponentResource):
                 depends_on=waits_for,
                 # With autoscaling, the scaler owns the task count; a deploy must not reset it.
                 ignore_changes=["desiredCount"] if args.autoscaling else None,
-                # wait_for_steady_state includes the bake time of a blue/green deployment.
-                custom_timeouts=pulumi.CustomTimeouts(
-                    create=f"{30 + (args.bake_time_minutes if blue_green else 0)}m",
-                    update=f"{30 + (args.bake_time_minutes if blue_green else 0)}m",
-                ),
+                custom_timeouts=pulumi.CustomTimeouts(create=steady_timeout, update=steady_timeout),
             ),
         )
 
@@ -343,9 +343,7 @@ class LoadBalancedService(pulumi.ComponentResource):
         forward = aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_group.arn)
         # With blue/green, the production rule routes every request and ECS keeps it current; the default action
         # is then never used and must stay a plain forward, so the program leaves it alone after creation.
-        production = pulumi.ResourceOptions(
-            parent=self, ignore_changes=["defaultActions"] if args.deployment_strategy == "BLUE_GREEN" else None
-        )
+        production = pulumi.ResourceOptions(parent=self, ignore_changes=["defaultActions"] if args.blue_green else None)
         http_action = forward
         listeners: list[aws.lb.Listener] = []
         if args.certificate_arn:

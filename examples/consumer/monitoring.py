@@ -108,37 +108,33 @@ class ServiceMonitoring(pulumi.ComponentResource):
             opts=child,
         )
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
-        dimensions = {"LoadBalancer": load_balancer, "TargetGroup": target_group}
+        # Both watch the target group's health, once a minute, for two minutes running.
+        common: dict[str, Any] = {
+            "namespace": "AWS/ApplicationELB",
+            "dimensions": {"LoadBalancer": load_balancer, "TargetGroup": target_group},
+            "period": 60,
+            "evaluation_periods": 2,
+            "threshold": 1,
+            "alarm_actions": actions,
+            "ok_actions": actions,
+            "opts": child,
+        }
         self.unhealthy_hosts = aws.cloudwatch.MetricAlarm(
             f"{name}-unhealthy-hosts",
             alarm_description="A task behind the load balancer has failed its health checks for two minutes",
-            namespace="AWS/ApplicationELB",
             metric_name="UnHealthyHostCount",
-            dimensions=dimensions,
             statistic="Maximum",
-            period=60,
-            evaluation_periods=2,
-            threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",
             treat_missing_data="notBreaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            opts=child,
+            **common,
         )
         self.no_healthy_hosts = aws.cloudwatch.MetricAlarm(
             f"{name}-no-healthy-hosts",
             alarm_description="No task behind the load balancer is healthy: the service is down",
-            namespace="AWS/ApplicationELB",
             metric_name="HealthyHostCount",
-            dimensions=dimensions,
             statistic="Minimum",
-            period=60,
-            evaluation_periods=2,
-            threshold=1,
             comparison_operator="LessThanThreshold",
             treat_missing_data="breaching",
-            alarm_actions=actions,
-            ok_actions=actions,
-            opts=child,
+            **common,
         )
         self.register_outputs({"dashboardName": self.dashboard.dashboard_name})
