@@ -447,11 +447,6 @@ class Settings(BaseModel):
                 "capacityProvider='FARGATE_SPOT' with production=true: Spot tasks can be stopped with two minutes' "
                 "notice; use FARGATE for production"
             )
-        if self.capacity_provider == "FARGATE_SPOT" and self.cpu_architecture == "ARM64":
-            problems.append(
-                "capacityProvider='FARGATE_SPOT' with cpuArchitecture='ARM64': Fargate Spot runs only X86_64 tasks; "
-                "use FARGATE for ARM64, or X86_64 for Spot"
-            )
         if self.autoscaling is not None and not (
             self.autoscaling.min_count <= self.desired_count <= self.autoscaling.max_count
         ):

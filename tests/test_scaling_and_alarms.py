@@ -117,3 +117,34 @@ def test_arm64_runs_graviton_tasks_from_an_arm64_build() -> None:
     assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
     assert task["tags"]["library:image-platforms"] == "linux/arm64"
     assert deployment.one("docker:index/image:Image").inputs["build"]["platform"] == "linux/arm64"
+
+
+def _spot_minimum_platform(architecture: str) -> tuple[int, ...]:
+    """The platform version from which ECS's own API model says FARGATE_SPOT runs Linux tasks of ``architecture``."""
+    import re
+
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ecs")
+    text = model.shape_for("CapacityProviderStrategyItem").documentation
+    found = re.search(
+        rf"FARGATE_SPOT</code> supports Linux tasks with the {architecture} architecture on platform version "
+        r"([0-9.]+) or later",
+        text,
+    )
+    assert found, f"ECS's model no longer says which platform runs {architecture} on FARGATE_SPOT"
+    return tuple(int(part) for part in found.group(1).split("."))
+
+
+# Fargate's LATEST Linux platform version (ECS developer guide, "Fargate Linux platform versions").
+LATEST_LINUX_PLATFORM = (1, 4, 0)
+
+
+def test_arm64_on_fargate_spot_is_allowed_where_ecs_supports_it() -> None:
+    deployment = run_program("dev", {"capacityProvider": "FARGATE_SPOT", "cpuArchitecture": "ARM64"})
+    service = deployment.one("aws:ecs/service:Service").inputs
+    task = deployment.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert service["capacityProviderStrategies"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+    assert task["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    assert service["platformVersion"] == "LATEST"
+    assert LATEST_LINUX_PLATFORM >= _spot_minimum_platform("ARM64")

@@ -178,11 +178,6 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"capacityProvider": "FARGATE_SPOT", "production": True},
         ["capacityProvider='FARGATE_SPOT' with production=true"],
     ),
-    (
-        "Spot with ARM64",
-        {"capacityProvider": "FARGATE_SPOT", "cpuArchitecture": "ARM64"},
-        ["Fargate Spot runs only X86_64 tasks"],
-    ),
     ("unknown CPU architecture", {"cpuArchitecture": "ARM"}, ["cpuArchitecture='ARM'", "'X86_64' or 'ARM64'"]),
     (
         "alarm topic that is not SNS",
