@@ -20,6 +20,12 @@ from settings import load_settings
 
 settings = load_settings(Path(__file__).parent)  # raises before any resource exists
 where = aws_env.lookup(settings)
+if where.database is None:
+    pulumi.log.warn(
+        f"No databaseInstance or databaseSecurityGroupId is set: the database's security group must admit "
+        f"serviceSecurityGroupId (an output of this stack) on TCP {settings.database_port}, or the health check "
+        "answers DOWN and the deployment rolls back. Set databaseInstance to have the stack add that rule."
+    )
 app = settings.app_name
 
 secrets = AppSecrets(
@@ -105,6 +111,8 @@ service = LoadBalancedService(
         autoscaling=AutoscalingGoals(**settings.autoscaling.model_dump()) if settings.autoscaling else None,
         alarm_topic_arn=settings.alarm_topic_arn,
         partition=where.partition,
+        database_security_group_id=where.database.security_group_id if where.database else None,
+        database_port=where.database.port if where.database else settings.database_port,
     ),
 )
 

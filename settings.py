@@ -65,6 +65,10 @@ CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# RDS DB instance identifier: 1-63 letters, digits or hyphens, a letter first, no "--", no hyphen last
+# (RDS user guide, "Naming constraints in Amazon RDS").
+DB_INSTANCE_ID = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 # Name segments that mark a credential; KEY only as the last segment (API_KEY yes, CACHE_KEY_PREFIX no).
 SECRET_WORDS = {"PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "CREDENTIALS", "APIKEY"}
 
@@ -171,6 +175,9 @@ class Settings(BaseModel):
     alarm_topic_arn: str | None = None
     cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
     capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
+    database_security_group_id: str | None = None
+    database_port: int = 3306
+    database_instance: str | None = None
 
     # --- derived names -------------------------------------------------------------------------
     @property
@@ -403,6 +410,33 @@ class Settings(BaseModel):
             raise ValueError(f"subnetIds={list(v)} lists a subnet twice")
         return v
 
+    @field_validator("database_security_group_id")
+    @classmethod
+    def _database_group(cls, v: str | None) -> str | None:
+        if v is not None and not SECURITY_GROUP_ID.match(v):
+            raise ValueError(
+                f"databaseSecurityGroupId={v!r} is not a security group id such as 'sg-0123456789abcdef0'; "
+                "use the group attached to the database"
+            )
+        return v
+
+    @field_validator("database_port")
+    @classmethod
+    def _database_port(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError(f"databasePort={v} is not a TCP port; use 1-65535 (MySQL listens on 3306)")
+        return v
+
+    @field_validator("database_instance")
+    @classmethod
+    def _database_instance(cls, v: str | None) -> str | None:
+        if v is not None and not DB_INSTANCE_ID.match(v):
+            raise ValueError(
+                f"databaseInstance={v!r} is not an RDS DB instance identifier; use 1-63 letters, digits or '-', "
+                "starting with a letter, without '--' and not ending with '-'"
+            )
+        return v
+
     @field_validator("log_retention_days")
     @classmethod
     def _retention(cls, v: int) -> int:
@@ -454,6 +488,11 @@ class Settings(BaseModel):
                 f"desiredCount={self.desired_count} is outside autoscaling's minCount={self.autoscaling.min_count} "
                 f"and maxCount={self.autoscaling.max_count}; the first deploy starts that many tasks"
             )
+        if self.database_security_group_id is not None and self.database_instance is not None:
+            problems.append(
+                "databaseSecurityGroupId and databaseInstance both name the database; set only one of them "
+                "(databaseInstance looks up the instance's security group and port)"
+            )
         if self.image_uri is not None and self.image_from_stack is not None:
             problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
         if self.image_from_stack is not None and self.image_from_stack.rsplit("/", 1)[-1] == self.stack:
@@ -471,7 +510,16 @@ class Settings(BaseModel):
 # Keys whose config value is JSON (objects and arrays), as the Pulumi CLI passes them.
 _STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds", "testListenerCidrs", "autoscaling"}
 # Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
-_OPTIONAL_STRINGS = {"kmsKeyArn", "imageUri", "imageFromStack", "vpcId", "certificateArn", "alarmTopicArn"}
+_OPTIONAL_STRINGS = {
+    "kmsKeyArn",
+    "imageUri",
+    "imageFromStack",
+    "vpcId",
+    "certificateArn",
+    "alarmTopicArn",
+    "databaseSecurityGroupId",
+    "databaseInstance",
+}
 
 
 def config_keys() -> list[str]:

@@ -4,8 +4,11 @@ Creates:
 - ecs.Cluster ``<name>-cluster`` with Container Insights, and ecs.ClusterCapacityProviders offering FARGATE and
   FARGATE_SPOT (the service runs on the one configured);
 - ec2.SecurityGroup ``<name>-alb`` (HTTP 80, and HTTPS 443 with a certificate, from anywhere; out only to the tasks,
-  on the container port) and ``<name>-tasks`` (in only from the ALB's group, on the container port; out to anywhere
-  for ECR, SSM, logs and the database), their rules as separate ``vpc.SecurityGroup*Rule`` resources;
+  on the container port) and ``<name>-tasks`` (in only from the ALB's group, on the container port; out on HTTPS
+  for ECR, SSM and CloudWatch Logs, and on the database port to the database), their rules as separate
+  ``vpc.SecurityGroup*Rule`` resources;
+- with a database security group, vpc.SecurityGroupIngressRule ``<name>-db-from-tasks`` on that (existing) group:
+  the tasks' group on the database port, nothing else; the service waits for it, and destroy removes only it;
 - lb.LoadBalancer ``<name>-alb`` (drops invalid header fields), lb.TargetGroup ``<name>-tg`` (ip targets on the
   container port, the app's health path) and lb.Listener ``<name>-http`` on port 80 forwarding to it; with a
   certificate, lb.Listener ``<name>-https`` on 443 (TLS 1.2/1.3 policy) forwards instead and port 80 answers with a
@@ -38,6 +41,7 @@ from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
+ANYWHERE = "0.0.0.0/0"
 # AWS's recommended policy for new HTTPS listeners: TLS 1.3 and 1.2 with forward-secret ciphers only.
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Target group health check: a new task serves after HEALTHY_THRESHOLD good checks HEALTH_INTERVAL apart;
@@ -98,6 +102,9 @@ class LoadBalancedServiceArgs:
     autoscaling: AutoscalingGoals | None = None
     alarm_topic_arn: str | None = None
     partition: pulumi.Input[str] = "aws"
+    database_security_group_id: str | None = None
+    """The existing database's security group: it gets one rule admitting the tasks on ``database_port``."""
+    database_port: int = 3306
 
     @property
     def blue_green(self) -> bool:
@@ -134,7 +141,7 @@ class LoadBalancedService(pulumi.ComponentResource):
             capacity_providers=["FARGATE", "FARGATE_SPOT"],
             opts=child,
         )
-        self._security_groups(name, args, child)
+        database_rule = self._security_groups(name, args, child)
 
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -173,6 +180,8 @@ class LoadBalancedService(pulumi.ComponentResource):
         )
         target_groups = [self.target_group]
         waits_for: list[pulumi.Resource] = [capacity, *listeners]
+        if database_rule is not None:
+            waits_for.append(database_rule)  # a task that cannot reach its database never turns healthy
         if args.blue_green:
             self.blue_green = BlueGreenRouting(
                 f"{name}-bg",
@@ -289,7 +298,9 @@ class LoadBalancedService(pulumi.ComponentResource):
             }
         )
 
-    def _security_groups(self, name: str, args: LoadBalancedServiceArgs, child: pulumi.ResourceOptions) -> None:
+    def _security_groups(
+        self, name: str, args: LoadBalancedServiceArgs, child: pulumi.ResourceOptions
+    ) -> aws.vpc.SecurityGroupIngressRule | None:
         port = args.container_port
         self.alb_security_group = aws.ec2.SecurityGroup(
             f"{name}-alb", description="library ALB: HTTP from the internet", vpc_id=args.vpc_id, opts=child
@@ -328,12 +339,40 @@ class LoadBalancedService(pulumi.ComponentResource):
             referenced_security_group_id=self.alb_security_group.id,
             opts=child,
         )
+        # Image pulls, secrets, logs and ECS Exec all go to AWS's HTTPS endpoints. DNS to the VPC's resolver is
+        # not filtered by security groups (VPC user guide, "Security group rules": "Amazon DNS server").
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-tasks-out",
+            f"{name}-tasks-https-out",
             security_group_id=self.service_security_group.id,
-            description="ECR, SSM, CloudWatch Logs and the database",
-            ip_protocol="-1",
-            cidr_ipv4="0.0.0.0/0",
+            description="HTTPS to AWS APIs: ECR, SSM, CloudWatch Logs, ECS Exec",
+            ip_protocol="tcp",
+            from_port=HTTPS_PORT,
+            to_port=HTTPS_PORT,
+            cidr_ipv4=ANYWHERE,
+            opts=child,
+        )
+        database = args.database_security_group_id
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-tasks-db-out",
+            security_group_id=self.service_security_group.id,
+            description="The database port, to the database" if database else "The database port, database unknown",
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            referenced_security_group_id=database,
+            cidr_ipv4=None if database else ANYWHERE,
+            opts=child,
+        )
+        if database is None:
+            return None
+        return aws.vpc.SecurityGroupIngressRule(
+            f"{name}-db-from-tasks",
+            security_group_id=database,
+            description=f"{name} tasks (ECS service) to the database",
+            ip_protocol="tcp",
+            from_port=args.database_port,
+            to_port=args.database_port,
+            referenced_security_group_id=self.service_security_group.id,
             opts=child,
         )
 

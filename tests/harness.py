@@ -32,6 +32,11 @@ PROJECT = "library-infra"
 ACCOUNT = "123456789012"
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
 DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
+# The existing database the mocks know: an RDS instance in the default VPC, and a group in another VPC.
+DB_INSTANCE = "library-db"
+DB_SECURITY_GROUPS = ["sg-0db1db1db1db1db1d", "sg-0db0db0db0db0db0d"]
+DB_PORT = 3306
+OTHER_VPC_GROUP = "sg-0e1e2e3e4e5e6e7e8"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
@@ -166,6 +171,20 @@ class AwsMocks(pulumi.runtime.Mocks):
             case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
                 host = args.args["url"].removeprefix("https://")
                 return {"arn": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}", "url": args.args["url"], "id": host}
+            case "aws:rds/getInstance:getInstance":
+                if args.args["dbInstanceIdentifier"] != DB_INSTANCE:
+                    return {}, [("dbInstanceIdentifier", "couldn't find resource (DBInstanceNotFound)")]
+                return {
+                    "dbInstanceIdentifier": DB_INSTANCE,
+                    "vpcSecurityGroups": DB_SECURITY_GROUPS,
+                    "dbInstancePort": DB_PORT,
+                    "port": DB_PORT,
+                    "id": DB_INSTANCE,
+                }
+            case "aws:ec2/getSecurityGroup:getSecurityGroup":
+                group = args.args["id"]
+                vpc = "vpc-0ffffffffffffffff" if group == OTHER_VPC_GROUP else DEFAULT_VPC
+                return {"id": group, "vpcId": vpc, "arn": f"arn:aws:ec2:{region}:{ACCOUNT}:security-group/{group}"}
             case "aws:ssm/getParameter:getParameter":
                 name = args.args["name"]
                 if name in self.missing_parameters:
