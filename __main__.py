@@ -9,6 +9,7 @@ import pulumi
 
 import aws_env
 import cost
+import live_traffic
 import promotion
 from components.execution_role import ExecutionRole, ExecutionRoleArgs
 from components.image import AppImage, AppImageArgs
@@ -113,6 +114,7 @@ service = LoadBalancedService(
         partition=where.partition,
         database_security_group_id=where.database.security_group_id if where.database else None,
         database_port=where.database.port if where.database else settings.database_port,
+        previous_production_rule_arn=live_traffic.previous_production_rule() if settings.blue_green else None,
     ),
 )
 
@@ -131,6 +133,8 @@ pulumi.export("targetGroupArn", service.target_group.arn)
 pulumi.export("albSecurityGroupId", service.alb_security_group.id)
 pulumi.export("serviceSecurityGroupId", service.service_security_group.id)
 pulumi.export("secretParameterArns", secrets.parameter_arns)
+if service.blue_green is not None:
+    pulumi.export(live_traffic.RULE_OUTPUT, service.blue_green.production_rule.arn)
 
 estimate = pulumi.Output.all(where.region, where.subnet_ids).apply(
     lambda a: cost.estimate(

@@ -194,6 +194,10 @@ class Settings(BaseModel):
         return "linux/arm64" if self.cpu_architecture == "ARM64" else "linux/amd64"
 
     @property
+    def blue_green(self) -> bool:
+        return self.deployment_strategy == "BLUE_GREEN"
+
+    @property
     def builds_image(self) -> bool:
         return self.image_uri is None and self.image_from_stack is None
 
@@ -487,6 +491,12 @@ class Settings(BaseModel):
             problems.append(
                 f"desiredCount={self.desired_count} is outside autoscaling's minCount={self.autoscaling.min_count} "
                 f"and maxCount={self.autoscaling.max_count}; the first deploy starts that many tasks"
+            )
+        if self.blue_green and self.autoscaling is not None and self.autoscaling.requests_per_target is not None:
+            problems.append(
+                "autoscaling.requestsPerTarget with deploymentStrategy=BLUE_GREEN: ALB requests per target are "
+                "counted for one target group, and once a deployment moves production traffic to the other one "
+                "the count reads 0 and the service scales in to minCount. Use cpuTarget or memoryTarget"
             )
         if self.database_security_group_id is not None and self.database_instance is not None:
             problems.append(

@@ -1,10 +1,13 @@
 """BlueGreenRouting: what ECS's native blue/green deployments need around a service's load balancer.
 
 Creates:
-- lb.TargetGroup ``<name>-green``: the alternate target group, identical to the primary (port, health check,
-  deregistration delay), so a revision is judged the same way on either side;
-- lb.ListenerRule ``<name>-production`` on the production listener: every path, forward to blue (weight 100) and
-  green (weight 0). ECS moves the weights during a deployment; the program ignores later changes to them;
+- lb.TargetGroup ``<green_target_group_name>`` (``<name>-green`` by default, and aliased from that name): the
+  alternate target group, identical to the primary (port, health check, deregistration delay), so a revision is
+  judged the same way on either side;
+- lb.ListenerRule ``<name>-production`` on the production listener: every path, forward to blue and green with the
+  weights ECS last set, read from the previous deployment's rule (blue 100, green 0 on a new stack). ECS moves
+  them during a deployment; declaring what is live means a rule that has to be created anew (on another listener)
+  never sends production traffic to the side without tasks;
 - lb.Listener ``<name>-test`` on ``test_port`` (HTTPS when there is a certificate) and lb.ListenerRule
   ``<name>-test``: the new revision's traffic before production, reachable only from ``test_cidrs`` (none by default);
 - iam.Role ``<name>-infrastructure`` (trusted by ``ecs.amazonaws.com``) with
@@ -44,17 +47,47 @@ def ecs_infrastructure_trust_policy() -> dict[str, Any]:
 
 
 def weighted_forward(
-    blue: pulumi.Input[str], green: pulumi.Input[str], blue_weight: int
+    blue: pulumi.Input[str], green: pulumi.Input[str], blue_weight: pulumi.Input[int]
 ) -> aws.lb.ListenerRuleActionArgs:
+    green_weight = pulumi.Output.from_input(blue_weight).apply(lambda weight: 100 - weight)
     return aws.lb.ListenerRuleActionArgs(
         type="forward",
         forward=aws.lb.ListenerRuleActionForwardArgs(
             target_groups=[
                 aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=blue, weight=blue_weight),
-                aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=green, weight=100 - blue_weight),
+                aws.lb.ListenerRuleActionForwardTargetGroupArgs(arn=green, weight=green_weight),
             ]
         ),
     )
+
+
+def blue_weight_from(actions: Sequence[Any], blue_target_group_arn: str) -> int:
+    """The weight a rule's forward actions (as ``lb.get_listener_rule`` returns them) give the blue target group."""
+    for action in actions:
+        for forward in _field(action, "forwards") or []:
+            for group in _field(forward, "target_groups") or []:
+                if _field(group, "arn") == blue_target_group_arn:
+                    return int(_field(group, "weight"))
+    return 100
+
+
+def _field(value: Any, name: str) -> Any:
+    """A field of an invoke result, which the SDK hands over as its output type or, nested, as a plain dict."""
+    return value.get(name) if isinstance(value, dict) else getattr(value, name)
+
+
+def live_blue_weight(
+    previous_rule_arn: pulumi.Input[str | None], blue_target_group_arn: pulumi.Input[str]
+) -> pulumi.Output[int]:
+    """The production weight of the blue target group now: read from the previous rule, 100 without one."""
+
+    def weight(arn: str | None) -> pulumi.Output[int]:
+        if not arn:  # a new stack, or one that ran ROLLING until now: every task is behind the primary group
+            return pulumi.Output.from_input(100)
+        actions = aws.lb.get_listener_rule_output(arn=arn).actions
+        return pulumi.Output.all(actions, blue_target_group_arn).apply(lambda a: blue_weight_from(a[0], a[1]))
+
+    return pulumi.Output.from_input(previous_rule_arn).apply(weight)
 
 
 EVERY_PATH = [aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"]))]
@@ -74,6 +107,10 @@ class BlueGreenRoutingArgs:
     """With a certificate, the test listener speaks HTTPS too."""
     tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
     partition: pulumi.Input[str] = "aws"
+    previous_production_rule_arn: pulumi.Input[str | None] = None
+    """The production rule the previous deployment exported, whose live weights the rule keeps."""
+    green_target_group_name: str | None = None
+    """Logical name of the green target group (the provider adds 8 characters; AWS allows 32)."""
 
 
 class BlueGreenRouting(pulumi.ComponentResource):
@@ -87,19 +124,24 @@ class BlueGreenRouting(pulumi.ComponentResource):
     def __init__(self, name: str, args: BlueGreenRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("library:ecs:BlueGreenRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # ECS rewrites the weights on every deployment; putting them back would cut traffic to the live revision.
+        # ECS rewrites the test rule's weights on every deployment; putting them back would cut the test traffic.
         ecs_owns_weights = pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
         blue = args.blue_target_group.arn
 
-        self.green_target_group = aws.lb.TargetGroup(f"{name}-green", **args.target_group_settings, opts=child)
+        green_name = args.green_target_group_name or f"{name}-green"
+        # Stacks created before the shorter name keep their target group: same resource, same physical name.
+        renamed = [pulumi.Alias(name=f"{name}-green")] if green_name != f"{name}-green" else None
+        self.green_target_group = aws.lb.TargetGroup(
+            green_name, **args.target_group_settings, opts=pulumi.ResourceOptions(parent=self, aliases=renamed)
+        )
         green = self.green_target_group.arn
         self.production_rule = aws.lb.ListenerRule(
             f"{name}-production",
             listener_arn=args.production_listener_arn,
             priority=1,
             conditions=EVERY_PATH,
-            actions=[weighted_forward(blue, green, blue_weight=100)],
-            opts=ecs_owns_weights,
+            actions=[weighted_forward(blue, green, live_blue_weight(args.previous_production_rule_arn, blue))],
+            opts=child,
         )
         self.test_listener = aws.lb.Listener(
             f"{name}-test",

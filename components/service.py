@@ -105,6 +105,8 @@ class LoadBalancedServiceArgs:
     database_security_group_id: str | None = None
     """The existing database's security group: it gets one rule admitting the tasks on ``database_port``."""
     database_port: int = 3306
+    previous_production_rule_arn: pulumi.Input[str | None] = None
+    """BLUE_GREEN: the production listener rule the previous deployment exported; its live weights are kept."""
 
     @property
     def blue_green(self) -> bool:
@@ -196,6 +198,9 @@ class LoadBalancedService(pulumi.ComponentResource):
                     certificate_arn=args.certificate_arn,
                     tls_policy=TLS_POLICY,
                     partition=args.partition,
+                    previous_production_rule_arn=args.previous_production_rule_arn,
+                    # AWS allows 32 characters for a target group and the provider adds 8 to the logical name.
+                    green_target_group_name=f"{name}-grn",
                 ),
                 opts=child,
             )

@@ -29,6 +29,7 @@ from tests.passphrase import Crypter
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "library-infra"
+ORGANIZATION = "organization"  # what a DIY backend calls the only organization
 ACCOUNT = "123456789012"
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
 DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
@@ -59,6 +60,8 @@ class Registered:
     retain_on_delete: bool
     ignore_changes: list[str]
     custom_timeouts: dict[str, str]
+    aliases: list[str] = field(default_factory=list)
+    """Aliases as the engine receives them: URNs, or the names of alias specs."""
 
 
 @dataclass
@@ -143,8 +146,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         region: str,
         missing_parameters: frozenset[str] = frozenset(),
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        own_stack: str = "",
+        listener_rules: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
         self.region = region
+        self.own_stack = own_stack
+        """This stack's fully qualified name: a StackReference to it reads its previous outputs (none if new)."""
+        self.listener_rules = dict(listener_rules or {})
+        """Listener rules that exist in AWS: rule ARN -> forward weights by target group ARN."""
         self.missing_parameters = missing_parameters
         self.stack_outputs = dict(stack_outputs or {})
         """Outputs of other stacks, by fully qualified name, for StackReferences to read."""
@@ -185,6 +194,12 @@ class AwsMocks(pulumi.runtime.Mocks):
                 group = args.args["id"]
                 vpc = "vpc-0ffffffffffffffff" if group == OTHER_VPC_GROUP else DEFAULT_VPC
                 return {"id": group, "vpcId": vpc, "arn": f"arn:aws:ec2:{region}:{ACCOUNT}:security-group/{group}"}
+            case "aws:lb/getListenerRule:getListenerRule":
+                arn = args.args["arn"]
+                if arn not in self.listener_rules:
+                    return {}, [("arn", f"reading ELBv2 Listener Rule ({arn}): couldn't find resource")]
+                groups = [{"arn": group, "weight": w} for group, w in self.listener_rules[arn].items()]
+                return {"arn": arn, "actions": [{"type": "forward", "forwards": [{"targetGroups": groups}]}]}
             case "aws:ssm/getParameter:getParameter":
                 name = args.args["name"]
                 if name in self.missing_parameters:
@@ -201,6 +216,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         match typ:
             case "pulumi:pulumi:StackReference":
                 stack_name = inputs["name"]
+                if stack_name == self.own_stack and stack_name not in self.stack_outputs:
+                    return stack_name, {"name": stack_name, "outputs": {}}  # a new stack has no outputs yet
                 if stack_name not in self.stack_outputs:
                     raise Exception(f"unknown stack {stack_name}: no such stack in this backend")
                 return stack_name, {"name": stack_name, "outputs": dict(self.stack_outputs[stack_name])}
@@ -297,6 +314,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                     retain_on_delete=request.retainOnDelete,
                     ignore_changes=list(request.ignoreChanges),
+                    aliases=list(request.aliasURNs)
+                    + [a.spec.name or a.urn for a in request.aliases if a.HasField("spec") or a.urn],
                     custom_timeouts={
                         k: v
                         for k, v in (
@@ -400,6 +419,7 @@ def run_program(
     missing_parameters: frozenset[str] = frozenset(),
     config: Mapping[str, Any] | None = None,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    listener_rules: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Deployment:
     """Run ``__main__.py`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would; return what it registered."""
 
@@ -414,6 +434,7 @@ def run_program(
         secret_keys=secret_keys + stack_secret_keys(stack),
         missing_parameters=missing_parameters,
         stack_outputs=stack_outputs,
+        listener_rules=listener_rules,
     )
 
 
@@ -470,11 +491,13 @@ def run(
     project: str = PROJECT,
     directory: Path = ROOT,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    listener_rules: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Deployment:
     """Run ``program`` (the whole stack, or one component) under the mocks in the project directory."""
     values = as_cli_strings(config)
     region = values.get("aws:region", "us-east-1")
-    mocks = AwsMocks(region, missing_parameters, stack_outputs)
+    own_stack = f"{ORGANIZATION}/{project}/{stack}"
+    mocks = AwsMocks(region, missing_parameters, stack_outputs, own_stack, listener_rules)
     monitor = RecordingMonitor(mocks)
     global last_monitor
     last_monitor = monitor
@@ -488,7 +511,9 @@ def run(
     try:
         os.chdir(directory)  # the CLI runs the program in the project directory
         pulumi.runtime.settings.ROOT.set(None)  # a fresh root stack per run, so outputs do not carry over
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        pulumi.runtime.set_mocks(
+            mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=ORGANIZATION
+        )
         asyncio.get_event_loop().set_exception_handler(_quiet_about_reported_failures)
 
         @pulumi.runtime.test  # type: ignore[untyped-decorator]

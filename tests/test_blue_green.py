@@ -19,7 +19,7 @@ def blue_green() -> Deployment:
 
 def test_green_target_group_is_identical_to_blue_on_the_container_port(blue_green: Deployment) -> None:
     by_name = {r.name: r.inputs for r in blue_green.of_type("aws:lb/targetGroup:TargetGroup")}
-    blue, green = by_name["library-tg"], by_name["library-bg-green"]
+    blue, green = by_name["library-tg"], by_name["library-grn"]
     assert blue == green
     assert blue["port"] == 8081
     assert blue["healthCheck"]["path"] == "/actuator/health"
@@ -30,7 +30,7 @@ def test_service_is_wired_for_ecs_blue_green(blue_green: Deployment) -> None:
     assert service["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "10"}
     [balancer] = service["loadBalancers"]
     rules = {r.name: r.state["arn"] for r in blue_green.of_type("aws:lb/listenerRule:ListenerRule")}
-    green = blue_green.named("library-bg-green").state["arn"]
+    green = blue_green.named("library-grn").state["arn"]
     role = blue_green.get("aws:iam/role:Role", "library-bg-infrastructure")
     assert balancer["targetGroupArn"] == blue_green.named("library-tg").state["arn"]
     assert balancer["advancedConfiguration"] == {
@@ -51,7 +51,7 @@ def test_production_rule_forwards_all_traffic_to_blue_and_none_to_green(blue_gre
     weights = {g["arn"]: g["weight"] for g in action["forward"]["targetGroups"]}
     assert weights == {
         blue_green.named("library-tg").state["arn"]: 100,
-        blue_green.named("library-bg-green").state["arn"]: 0,
+        blue_green.named("library-grn").state["arn"]: 0,
     }
 
 
@@ -98,8 +98,8 @@ def test_ecs_gets_an_infrastructure_role_for_the_load_balancer(blue_green: Deplo
 
 
 def test_ecs_owned_weights_are_not_reset_by_later_deploys(blue_green: Deployment) -> None:
-    for rule in blue_green.of_type("aws:lb/listenerRule:ListenerRule"):
-        assert rule.ignore_changes == ["actions"], rule.name
+    # The test rule's weights belong to ECS; the production rule declares the live weights it reads (below).
+    assert blue_green.get("aws:lb/listenerRule:ListenerRule", "library-bg-test").ignore_changes == ["actions"]
     assert blue_green.get("aws:lb/listener:Listener", "library-bg-test").ignore_changes == ["defaultActions"]
     assert blue_green.get("aws:lb/listener:Listener", "library-http").ignore_changes == ["defaultActions"]
 
@@ -125,3 +125,48 @@ def test_a_rollout_that_bakes_gets_the_time_to_finish(blue_green: Deployment) ->
     service = blue_green.one("aws:ecs/service:Service")
     assert service.inputs["waitForSteadyState"] is True
     assert service.custom_timeouts["update"] == "40m"  # 30 minutes and the 10-minute bake
+
+
+def _production_weights(deployment: Deployment) -> dict[str, int]:
+    [action] = deployment.named("library-bg-production").inputs["actions"]
+    return {g["arn"]: g["weight"] for g in action["forward"]["targetGroups"]}
+
+
+def test_replacing_the_production_listener_rule_keeps_the_live_weights(blue_green: Deployment) -> None:
+    """Adding a certificate moves the production rule from :80 to :443, so the rule is created anew. The last
+    deployment left production traffic on green; the new rule must start there, not at blue=100 (503s)."""
+    blue = blue_green.named("library-tg").state["arn"]
+    green = blue_green.named("library-grn").state["arn"]
+    old_rule = blue_green.outputs["productionListenerRuleArn"]
+    moved = run_program(
+        "dev",
+        {"deploymentStrategy": "BLUE_GREEN", "certificateArn": CERTIFICATE},
+        stack_outputs={"organization/library-infra/dev": blue_green.outputs},
+        listener_rules={old_rule: {blue: 0, green: 100}},
+    )
+    https = next(r for r in moved.of_type("aws:lb/listener:Listener") if r.inputs["port"] == 443)
+    assert moved.named("library-bg-production").inputs["listenerArn"] == https.state["arn"]
+    assert _production_weights(moved) == {blue: 0, green: 100}
+    assert moved.named("library-bg-production").ignore_changes == []
+
+
+def test_a_new_blue_green_stack_sends_production_traffic_to_the_primary_group(blue_green: Deployment) -> None:
+    blue = blue_green.named("library-tg").state["arn"]
+    green = blue_green.named("library-grn").state["arn"]
+    assert _production_weights(blue_green) == {blue: 100, green: 0}
+    assert blue_green.outputs["productionListenerRuleArn"] == blue_green.named("library-bg-production").state["arn"]
+    assert ("pulumi:pulumi:StackReference", "previous-deployment", "organization/library-infra/dev") in (
+        blue_green.reads
+    )
+
+
+def test_a_rolling_stack_reads_no_previous_rule(dev: Deployment) -> None:
+    assert "productionListenerRuleArn" not in dev.outputs
+    assert not [r for r in dev.reads if r[1] == "previous-deployment"]
+
+
+def test_green_target_group_keeps_its_urn_through_the_rename(blue_green: Deployment) -> None:
+    """Stacks created while the green group was called ``library-bg-green`` keep it: no replacement on upgrade."""
+    green = blue_green.named("library-grn")
+    assert green.parent_type == "library:ecs:BlueGreenRouting"
+    assert any(alias.endswith("library-bg-green") for alias in green.aliases), green.aliases

@@ -184,6 +184,27 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"alarmTopicArn": "arn:aws:sqs:ap-northeast-2:123456789012:q"},
         ["alarmTopicArn='arn:aws:sqs:ap-northeast-2:123456789012:q' must be an SNS topic ARN"],
     ),
+    (
+        "requests per target with blue/green",
+        {"deploymentStrategy": "BLUE_GREEN", "autoscaling": {"minCount": 1, "maxCount": 4, "requestsPerTarget": 100}},
+        ["autoscaling.requestsPerTarget with deploymentStrategy=BLUE_GREEN", "Use cpuTarget or memoryTarget"],
+    ),
+    (
+        "database named twice",
+        {"databaseInstance": "library-db", "databaseSecurityGroupId": "sg-0db0db0db0db0db0d"},
+        ["databaseSecurityGroupId and databaseInstance both name the database; set only one"],
+    ),
+    (
+        "database group that is not a group id",
+        {"databaseSecurityGroupId": "library-db-sg"},
+        ["databaseSecurityGroupId='library-db-sg' is not a security group id"],
+    ),
+    (
+        "database instance identifier RDS refuses",
+        {"databaseInstance": "library--db"},
+        ["databaseInstance='library--db' is not an RDS DB instance identifier"],
+    ),
+    ("database port out of range", {"databasePort": 70000}, ["databasePort=70000 is not a TCP port"]),
     ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
 ]
 
