@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+import app_source
+
 NAMESPACE = "library-infra"
 
 # Fargate task sizes: cpu units -> allowed memory (MiB). From the ECS developer guide, "Task CPU and memory".
@@ -159,7 +161,7 @@ class Settings(BaseModel):
     repository_name: str = "library-management-system"
     image_uri: str | None = None
     image_from_stack: str | None = None
-    docker_context: str = "."
+    docker_context: str = "app"
     dockerfile: str = "Dockerfile"
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
@@ -579,19 +581,29 @@ def parse_settings(raw: Mapping[str, Any], stack: str, project_dir: Path | None 
     except ValidationError as exc:
         problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc))
     if settings is not None and settings.builds_image and project_dir is not None:
-        context = project_dir / settings.docker_context
-        dockerfile = project_dir / settings.dockerfile
-        if not context.is_dir():
-            problems.append(f"{NAMESPACE}:dockerContext={settings.docker_context!r} is not a directory here")
-        if not dockerfile.is_file():
-            problems.append(
-                f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
-                "directory); or set imageUri or imageFromStack to deploy an image that is already pushed"
-            )
+        problems.extend(_build_problems(settings, project_dir))
     if problems:
         raise ConfigError("invalid stack configuration:\n  - " + "\n  - ".join(problems))
     assert settings is not None
     return settings
+
+
+def _build_problems(settings: Settings, project_dir: Path) -> list[str]:
+    """What stops ``docker build`` before it starts: no Dockerfile, or a context without the application."""
+    dockerfile = project_dir / settings.dockerfile
+    if not dockerfile.is_file():
+        return [
+            f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
+            "directory); or set imageUri or imageFromStack to deploy an image that is already pushed"
+        ]
+    missing = app_source.missing_sources(project_dir / settings.docker_context, dockerfile)
+    if not missing:
+        return []
+    return [
+        f"{NAMESPACE}:dockerContext={settings.docker_context!r} does not hold the application that "
+        f"{settings.dockerfile} builds (missing: {', '.join(missing)}). "
+        + app_source.how_to_provide(settings.docker_context)
+    ]
 
 
 def load_settings(project_dir: Path) -> Settings:

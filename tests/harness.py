@@ -38,6 +38,8 @@ DB_INSTANCE = "library-db"
 DB_SECURITY_GROUPS = ["sg-0db1db1db1db1db1d", "sg-0db0db0db0db0db0d"]
 DB_PORT = 3306
 OTHER_VPC_GROUP = "sg-0e1e2e3e4e5e6e7e8"
+# Stands in for app/, the git-ignored clone of the application that stacks build from.
+APP_FIXTURE = "tests/fixtures/app"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
@@ -390,6 +392,8 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project
     document = _stack_file(stack, project_dir)
     for key, value in document.get("config", {}).items():
         config[key] = _decrypted(value, lambda: _crypter(PASSPHRASES[stack], document["encryptionsalt"]))
+    if config.get(f"{name}:dockerContext") == "app" and project_dir == ROOT:
+        config[f"{name}:dockerContext"] = APP_FIXTURE
     for key, value in (overrides or {}).items():
         config[key if ":" in key else f"{name}:{key}"] = value
     return config

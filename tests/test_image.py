@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.harness import Deployment, run_program
+from tests.harness import APP_FIXTURE, Deployment, run_program
 
 PINNED = "public.ecr.aws/docker/library/nginx@sha256:" + "a" * 64
 
@@ -30,7 +30,8 @@ def test_repository_can_be_force_deleted_only_outside_production(dev: Deployment
 
 def test_image_is_built_for_fargate_x86_from_the_configured_dockerfile(dev: Deployment) -> None:
     image = dev.one("docker:index/image:Image")
-    assert image.inputs["build"] == {"context": ".", "dockerfile": "Dockerfile", "platform": "linux/amd64"}
+    # The Dockerfile is this repository's; pulumi-docker resolves a relative dockerfile from the program's directory.
+    assert image.inputs["build"] == {"context": APP_FIXTURE, "dockerfile": "Dockerfile", "platform": "linux/amd64"}
     assert image.inputs["imageName"].endswith(":dev")  # the stack tag; what runs is the digest
     task = dev.one("aws:ecs/taskDefinition:TaskDefinition")
     assert task.inputs["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
