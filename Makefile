@@ -51,8 +51,9 @@ $(POLICY_READY): policy/requirements.txt
 preview: $(POLICY_READY)
 	pulumi preview --stack $(STACK) --diff --policy-pack policy
 
+# --refresh: after a rolled-back deploy the state claims the new task definition runs; reading ECS first redeploys it.
 deploy:
-	pulumi up --stack $(STACK)
+	pulumi up --refresh --stack $(STACK)
 
 # The local stack: moto on 127.0.0.1, a file backend in .pulumi-local/, the passphrase "local". No AWS account.
 LOCAL_STATE := .pulumi-local

@@ -223,3 +223,34 @@ def test_pull_request_previews_enforce_the_policy_pack() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert "pulumi preview --stack $(STACK) --diff --policy-pack policy" in makefile
     assert (ROOT / "policy" / "PulumiPolicy.yaml").exists()
+
+
+def _dev_build_context() -> str:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    return str(config["library-infra:dockerContext"])
+
+
+@pytest.mark.parametrize(("workflow", "job"), [("deploy.yml", "dev"), ("preview.yml", "preview")])
+def test_jobs_that_build_the_image_check_out_the_application_first(workflow: str, job: str) -> None:
+    steps = load(workflow)["jobs"][job]["steps"]
+    [app] = [s for s in steps_using({"steps": steps}, "actions/checkout") if s.get("with", {}).get("repository")]
+    assert app["with"]["repository"] == "${{ vars.APP_REPOSITORY }}"
+    assert app["with"]["ref"] == "${{ vars.APP_REF || 'main' }}"
+    assert app["with"]["path"] == _dev_build_context()
+    assert app["with"]["persist-credentials"] is False
+    [pulumi] = steps_using({"steps": steps}, "pulumi/actions")
+    assert steps.index(app) < steps.index(pulumi)
+
+
+def test_a_rerun_after_a_rollback_redeploys_because_every_up_refreshes_first() -> None:
+    """The provider saves the new task definition even when ECS rolls the deployment back; only a refresh shows
+    that ECS still runs the old one, so the next `pulumi up` has a diff to apply."""
+    jobs = load("deploy.yml")["jobs"]
+    ups = [s for job in jobs.values() for s in steps_using(job, "pulumi/actions") if s["with"]["command"] == "up"]
+    assert len(ups) == len(stacks())
+    for step in ups:
+        assert step["with"]["refresh"] is True
+    makefile = (ROOT / "Makefile").read_text()
+    [recipe] = re.findall(r"^deploy:.*\n\t(.+)$", makefile, flags=re.MULTILINE)
+    assert "pulumi up" in recipe
+    assert "--refresh" in recipe.split()
