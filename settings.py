@@ -212,6 +212,9 @@ class Settings(BaseModel):
                 f"appName={v!r} must be 1-20 lowercase letters, digits or '-', start with a letter and not end "
                 "with '-' (it prefixes ALB and target group names, which AWS limits to 32 characters)"
             )
+        # ELB CreateLoadBalancer: a name "must not begin with 'internal-'"; the ALB is named <appName>-alb-….
+        if v == "internal" or v.startswith("internal-"):
+            raise ValueError(f"appName={v!r} would name the load balancer internal-…, which AWS refuses; rename it")
         return v
 
     @field_validator("container_port")
