@@ -57,6 +57,8 @@ class Registered:
     state: dict[str, Any]
     secret_inputs: set[str]
     parent_type: str
+    parent: str
+    """The parent's URN (the stack's for top-level resources)."""
     dependencies: set[str]
     property_dependencies: dict[str, list[str]]
     retain_on_delete: bool
@@ -312,6 +314,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     state=dict(registration.state),
                     secret_inputs=set(_secret_paths(raw)),
                     parent_type=self._types_by_urn.get(request.parent, ""),
+                    parent=request.parent,
                     dependencies=set(request.dependencies),
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                     retain_on_delete=request.retainOnDelete,

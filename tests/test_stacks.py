@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import DEFAULT_SUBNETS, Deployment, run_program
+from tests.harness import DEFAULT_SUBNETS, ROOT, Deployment, run_program
 
 DEV = "organization/library-infra/dev"
 
@@ -63,3 +63,20 @@ def test_prod_with_a_certificate_serves_https(dev: Deployment) -> None:
     certificate = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
     deployment = run_program("prod", {"certificateArn": certificate}, stack_outputs={DEV: dev.outputs})
     assert deployment.outputs["url"].startswith("https://")
+
+
+def test_prod_can_be_recreated_because_the_readme_imports_its_kept_log_group_into_the_right_urn() -> None:
+    """prod keeps its log group on destroy, so a new prod finds it; the README's command must adopt it exactly
+    where the program declares it (same type, logical name, parent URN and AWS name), or the next up fails again."""
+    dev = run_program("dev")
+    prod = run_program("prod", stack_outputs={DEV: dev.outputs})
+    log_group = prod.one("aws:cloudwatch/logGroup:LogGroup")
+    assert log_group.retain_on_delete
+    [parent] = [r for r in prod.resources if r.urn == log_group.parent]
+    # The engine adds no parent type for the root stack (pulumi/pulumi deploy/source_eval.go); the mocks do.
+    parent_urn = parent.urn.replace("::pulumi:pulumi:Stack$", "::")
+    command = (
+        f"pulumi import --stack prod {log_group.type} {log_group.name} {log_group.inputs['name']} "
+        f"--parent '{parent.name}={parent_urn}' --protect=false"
+    )
+    assert command in (ROOT / "README.md").read_text()
