@@ -52,10 +52,8 @@ class Endpoint:
 
 def _rule(inputs: Mapping[str, Any]) -> Rule:
     protocol = str(inputs.get("ipProtocol", "-1"))
-    if protocol in ("-1", "icmp", "icmpv6"):
-        ports = ALL_PORTS
-    else:
-        ports = (int(inputs["fromPort"]), int(inputs["toPort"]))
+    every_port = protocol in ("-1", "icmp", "icmpv6")
+    ports = ALL_PORTS if every_port else (int(inputs["fromPort"]), int(inputs["toPort"]))
     return Rule(
         protocol=protocol,
         ports=ports,
