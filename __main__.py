@@ -133,8 +133,8 @@ pulumi.export("targetGroupArn", service.target_group.arn)
 pulumi.export("albSecurityGroupId", service.alb_security_group.id)
 pulumi.export("serviceSecurityGroupId", service.service_security_group.id)
 pulumi.export("secretParameterArns", secrets.parameter_arns)
-if service.blue_green is not None:
-    pulumi.export(live_traffic.RULE_OUTPUT, service.blue_green.production_rule.arn)
+# Read back by the next deployment of this stack (live_traffic.py); null with ROLLING.
+pulumi.export(live_traffic.RULE_OUTPUT, service.blue_green.production_rule.arn if service.blue_green else None)
 
 estimate = pulumi.Output.all(where.region, where.subnet_ids).apply(
     lambda a: cost.estimate(

@@ -56,6 +56,21 @@ UNSCOPABLE_ACTIONS = [
     "application-autoscaling:DescribeScalingPolicies",
     "application-autoscaling:DescribeScalingActivities",
 ]
+# Read-only look-ups the program makes at every preview (provider data sources) that AWS offers no resource for:
+# the default VPC (aws_vpc also reads DNS attributes), its subnets, the database's instance and security group, and
+# a blue/green stack's live production rule.
+PROGRAM_LOOKUPS = [
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "rds:DescribeDBInstances",
+    "rds:ListTagsForResource",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "ecr:GetAuthorizationToken",
+]
+UNSCOPABLE_ACTIONS += [a for a in PROGRAM_LOOKUPS if a not in UNSCOPABLE_ACTIONS]
 MANAGED_POLICIES_THE_STACKS_ATTACH = [
     "service-role/AmazonECSTaskExecutionRolePolicy",
     "AmazonECSInfrastructureRolePolicyForLoadBalancers",
@@ -120,7 +135,7 @@ def preview_policy(
         {
             "Sid": "Lookups",
             "Effect": "Allow",
-            "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets", "ecr:GetAuthorizationToken"],
+            "Action": PROGRAM_LOOKUPS,
             "Resource": "*",
         },
         {

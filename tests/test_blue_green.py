@@ -161,7 +161,7 @@ def test_a_new_blue_green_stack_sends_production_traffic_to_the_primary_group(bl
 
 
 def test_a_rolling_stack_reads_no_previous_rule(dev: Deployment) -> None:
-    assert "productionListenerRuleArn" not in dev.outputs
+    assert dev.outputs["productionListenerRuleArn"] is None
     assert not [r for r in dev.reads if r[1] == "previous-deployment"]
 
 
