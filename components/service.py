@@ -50,12 +50,13 @@ HEALTHY_THRESHOLD = 2
 UNHEALTHY_THRESHOLD = 3
 HEALTH_INTERVAL = 10
 HEALTH_TIMEOUT = 5
-DEREGISTRATION_DELAY = 30
+DEREGISTRATION_DELAY = 20
 
 
 def rollout_overhead_seconds(strategy: str = "ROLLING", bake_time_minutes: int = 0) -> int:
-    """Seconds a rollout waits on top of the app's own start: the target group seeing the new task healthy, the
-    old task draining, and with blue/green the bake time during which both revisions run."""
+    """Seconds a rollout waits on top of the app's own start: the target group seeing the new task healthy (at
+    worst HEALTHY_THRESHOLD checks after the app answers), the old task draining, and with blue/green the bake time
+    during which both revisions run."""
     overhead = HEALTHY_THRESHOLD * HEALTH_INTERVAL + DEREGISTRATION_DELAY
     return overhead + (bake_time_minutes * 60 if strategy == "BLUE_GREEN" else 0)
 
@@ -224,6 +225,9 @@ class LoadBalancedService(pulumi.ComponentResource):
             RollbackAlarmsArgs(
                 load_balancer_dimension=lb_dimension,
                 target_group_dimensions=[tg.arn.apply(target_group_dimension) for tg in target_groups],
+                boot_seconds=args.health_check_grace_period,
+                health_check_interval=HEALTH_INTERVAL,
+                healthy_threshold=HEALTHY_THRESHOLD,
                 topic_arn=args.alarm_topic_arn,
             ),
             opts=child,
@@ -249,7 +253,9 @@ class LoadBalancedService(pulumi.ComponentResource):
                 assign_public_ip=args.assign_public_ip,
             ),
             load_balancers=[load_balancer],
-            health_check_grace_period_seconds=args.health_check_grace_period,
+            # The target group needs HEALTHY_THRESHOLD checks after the app answers; a shorter grace stops a task
+            # that boots in the whole start period (tests/test_rollout_timeline.py).
+            health_check_grace_period_seconds=args.health_check_grace_period + HEALTHY_THRESHOLD * HEALTH_INTERVAL,
             deployment_configuration=aws.ecs.ServiceDeploymentConfigurationArgs(
                 strategy=args.deployment_strategy,
                 bake_time_in_minutes=str(args.bake_time_minutes) if args.blue_green else None,

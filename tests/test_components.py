@@ -151,6 +151,8 @@ def test_service_on_its_own() -> None:
     service = deployment.one("aws:ecs/service:Service")
     assert service.inputs["desiredCount"] == 2
     assert service.inputs["enableExecuteCommand"] is False
-    assert service.inputs["healthCheckGracePeriodSeconds"] == 45
+    health = deployment.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    # The start period, and the target group's healthy threshold after it (tests/test_rollout_timeline.py).
+    assert service.inputs["healthCheckGracePeriodSeconds"] == 45 + health["healthyThreshold"] * health["interval"]
     assert deployment.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True
     assert deployment.named("web-tasks-from-alb").inputs["fromPort"] == 3000

@@ -71,7 +71,9 @@ def test_alarms_roll_back_deployments_and_the_circuit_breaker_stays_on(dev: Depl
 def test_5xx_rate_alarm_is_a_percentage_of_requests_to_the_service(dev: Deployment) -> None:
     alarm = dev.get("aws:cloudwatch/metricAlarm:MetricAlarm", "library-rollback-5xx-rate").inputs
     queries = {q["id"]: q for q in alarm["metricQueries"]}
-    assert queries["rate"]["expression"] == "IF((requests0) >= 10, 100 * (errors0) / (requests0), 0)"
+    assert queries["rate"]["expression"] == (
+        "IF((FILL(requests0, 0)) >= 10, 100 * (FILL(errors0, 0)) / (FILL(requests0, 0)), 0)"
+    )
     assert queries["rate"]["returnData"] is True
     assert queries["errors0"]["metric"]["metricName"] == "HTTPCode_Target_5XX_Count"
     target_group = dev.one("aws:lb/targetGroup:TargetGroup").state["arnSuffix"]
@@ -97,7 +99,8 @@ def test_alarms_notify_the_topic_when_one_is_given(scaled: Deployment, dev: Depl
 
 def test_error_rate_sums_over_every_target_group() -> None:
     assert error_rate_expression(2) == (
-        "IF((requests0 + requests1) >= 10, 100 * (errors0 + errors1) / (requests0 + requests1), 0)"
+        "IF((FILL(requests0, 0) + FILL(requests1, 0)) >= 10, "
+        "100 * (FILL(errors0, 0) + FILL(errors1, 0)) / (FILL(requests0, 0) + FILL(requests1, 0)), 0)"
     )
 
 

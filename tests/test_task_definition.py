@@ -60,4 +60,6 @@ def test_health_settings_follow_config() -> None:
     assert container["healthCheck"]["startPeriod"] == 200
     target_group = deployment.one("aws:lb/targetGroup:TargetGroup")
     assert (target_group.inputs["port"], target_group.inputs["healthCheck"]["path"]) == (9090, "/healthz")
-    assert deployment.one("aws:ecs/service:Service").inputs["healthCheckGracePeriodSeconds"] == 200
+    health = target_group.inputs["healthCheck"]
+    grace = deployment.one("aws:ecs/service:Service").inputs["healthCheckGracePeriodSeconds"]
+    assert grace == 200 + health["healthyThreshold"] * health["interval"]  # the start period, then the target group
