@@ -37,8 +37,9 @@ typecheck: $(READY)
 	$(BIN)/mypy examples/consumer/__main__.py
 	$(BIN)/mypy policy/__main__.py
 
+# Two workers, one per core: the mocked runs are CPU-bound; a module stays on one worker, so its fixtures run once.
 unit: $(READY)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadscope
 
 POLICY_READY := policy/venv/.requirements-installed
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from tests.harness import Deployment, Registered, run_program
+from tests.harness import ROOT, Deployment, Registered, run_program
 
 # A value that must never show up in plain text anywhere the engine or a user could see it.
 PASSWORD = "s3cr3t-Pa55word-from-config"
@@ -53,3 +56,38 @@ def permits(policy: dict[str, Any], action: str, resource: str, **context: str) 
 
 def permits_any(policies: list[dict[str, Any]], action: str, resource: str, **context: str) -> bool:
     return any(permits(p, action, resource, **context) for p in policies)
+
+
+# What the tests measured (rollout tables, overheads), gathered from every worker and printed after the summary:
+# pytest-xdist does not show what its workers print.
+REPORTS = ROOT / ".pytest-reports"
+Report = Callable[[str], None]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without workers
+        shutil.rmtree(REPORTS, ignore_errors=True)
+        REPORTS.mkdir()
+
+
+@pytest.fixture
+def report(request: pytest.FixtureRequest) -> Report:
+    """Keeps ``text`` for the end of the run, under the test's name."""
+    path = REPORTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid) + ".txt")
+
+    def write(text: str) -> None:
+        REPORTS.mkdir(exist_ok=True)
+        with path.open("a") as out:
+            out.write(text.strip("\n") + "\n\n")
+
+    return write
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or not REPORTS.is_dir():
+        return
+    files = sorted(REPORTS.glob("*.txt"))
+    if files:
+        terminalreporter.section("what the tests measured")
+        for file in files:
+            terminalreporter.write(file.read_text())

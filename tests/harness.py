@@ -9,6 +9,7 @@ would (ARNs, names, DNS names, the pushed image's digest).
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import hashlib
 import json
@@ -427,22 +428,41 @@ def run_program(
     config: Mapping[str, Any] | None = None,
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     listener_rules: Mapping[str, Mapping[str, int]] | None = None,
+    cached: bool = True,
 ) -> Deployment:
-    """Run ``__main__.py`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would; return what it registered."""
+    """Run ``__main__.py`` for ``stack`` as ``pulumi up`` (or ``pulumi preview``) would; return what it registered.
+
+    The same run asked for twice is made once: the program is deterministic under the mocks, and each caller gets
+    its own copy. ``cached=False`` runs it again, for a test that watches the run itself (its log, say).
+    """
 
     def program() -> None:
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
 
-    return run(
+    effective = stack_config(stack, overrides) if config is None else dict(config)
+    key = json.dumps(
+        [stack, effective, preview, secret_keys, sorted(missing_parameters), stack_outputs, listener_rules],
+        sort_keys=True,
+        default=str,
+    )
+    if cached and key in _runs:
+        return copy.deepcopy(_runs[key])
+    deployment = run(
         program,
         stack,
-        stack_config(stack, overrides) if config is None else config,
+        effective,
         preview=preview,
         secret_keys=secret_keys + stack_secret_keys(stack),
         missing_parameters=missing_parameters,
         stack_outputs=stack_outputs,
         listener_rules=listener_rules,
     )
+    _runs[key] = deployment
+    return copy.deepcopy(deployment)
+
+
+_runs: dict[str, Deployment] = {}
+"""Successful runs of the program, by everything that went into them."""
 
 
 _reported_failures: list[str] = []

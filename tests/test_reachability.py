@@ -119,7 +119,7 @@ def test_a_database_group_names_the_rule_directly() -> None:
 def test_without_a_database_setting_the_preview_says_what_the_database_must_admit(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    run_program("dev", preview=True)
+    run_program("dev", preview=True, cached=False)
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("must admit serviceSecurityGroupId" in w and "TCP 3306" in w for w in warnings), warnings
 

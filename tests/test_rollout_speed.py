@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from components.service import rollout_overhead_seconds
+from tests.conftest import Report
 from tests.harness import Deployment, run_program
 
 
@@ -20,22 +19,20 @@ def overhead(deployment: Deployment) -> int:
 
 
 def test_rolling_overhead_is_at_most_40_seconds_without_weakening_the_health_check(
-    dev: Deployment, capsys: pytest.CaptureFixture[str]
+    dev: Deployment, report: Report
 ) -> None:
     seconds = overhead(dev)
-    with capsys.disabled():
-        print(f"\nrollout overhead, ROLLING: {seconds} s (AWS defaults: 450 s)")
+    report(f"\nrollout overhead, ROLLING: {seconds} s (AWS defaults: 450 s)")
     assert seconds <= 40
     assert seconds == rollout_overhead_seconds("ROLLING")
     health = dev.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
     assert health["healthyThreshold"] >= 2  # two consecutive good checks before a task gets traffic
 
 
-def test_blue_green_overhead_adds_the_bake_time(capsys: pytest.CaptureFixture[str]) -> None:
+def test_blue_green_overhead_adds_the_bake_time(report: Report) -> None:
     deployment = run_program("dev", {"deploymentStrategy": "BLUE_GREEN"})
     seconds = overhead(deployment)
-    with capsys.disabled():
-        print(f"rollout overhead, BLUE_GREEN with a 5-minute bake: {seconds} s")
+    report(f"rollout overhead, BLUE_GREEN with a 5-minute bake: {seconds} s")
     assert seconds == rollout_overhead_seconds("BLUE_GREEN", 5) == 40 + 300
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from components.service import rollout_overhead_seconds
+from tests.conftest import Report
 from tests.harness import Deployment, run_program
 from tests.rollout_model import App, Outcome, Rollout, Stack, compile_expression
 
@@ -113,7 +114,7 @@ def overhead_allowed(stack: Stack) -> int:
 
 
 def test_boots_up_to_the_start_period_deploy_without_a_deployment_alarm(
-    configured: tuple[str, Stack], capsys: pytest.CaptureFixture[str]
+    configured: tuple[str, Stack], report: Report
 ) -> None:
     name, stack = configured
     rows = []
@@ -129,12 +130,11 @@ def test_boots_up_to_the_start_period_deploy_without_a_deployment_alarm(
     # The longest boot the stack allows is the closest call: at every second of the minute.
     for outcome in run(stack, App(stack.container.start_period), range(60)):
         assert (outcome.result, outcome.alarms) == ("COMPLETED", {}), outcome
-    with capsys.disabled():
-        print(table(f"{name}: a task that boots in time", rows))
+    report(table(f"{name}: a task that boots in time", rows))
 
 
 def test_a_task_that_never_turns_healthy_is_rolled_back_and_pulumi_up_fails(
-    configured: tuple[str, Stack], capsys: pytest.CaptureFixture[str]
+    configured: tuple[str, Stack], report: Report
 ) -> None:
     name, stack = configured
     outcomes = run(stack, App(boot_seconds=None))
@@ -143,12 +143,11 @@ def test_a_task_that_never_turns_healthy_is_rolled_back_and_pulumi_up_fails(
         assert outcome.pulumi_up_fails
         assert outcome.done < stack.service.wait_timeout  # a rollback, not pulumi's timeout
         assert outcome.first_live_request is None  # production never reached it
-    with capsys.disabled():
-        print(table(f"{name}: a task that never answers its health check", [("never", outcomes)]))
+    report(table(f"{name}: a task that never answers its health check", [("never", outcomes)]))
 
 
 def test_a_task_that_breaks_after_taking_traffic_is_rolled_back_by_the_alarms(
-    configured: tuple[str, Stack], capsys: pytest.CaptureFixture[str]
+    configured: tuple[str, Stack], report: Report
 ) -> None:
     name, stack = configured
     rows = []
@@ -161,11 +160,10 @@ def test_a_task_that_breaks_after_taking_traffic_is_rolled_back_by_the_alarms(
             assert outcome.failed_at is not None
             assert outcome.failed_at > outcome.first_live_request + BREAKS_AFTER
         rows.append((f"{boot} s", outcomes))
-    with capsys.disabled():
-        print(table(f"{name}: a task that fails {BREAKS_AFTER} s after its first request", rows))
+    report(table(f"{name}: a task that fails {BREAKS_AFTER} s after its first request", rows))
 
 
-def test_the_model_catches_todays_problem(dev: Deployment, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_model_catches_todays_problem(dev: Deployment, report: Report) -> None:
     stack = stack_of(dev)
     start_period = stack.container.start_period
     two_of_two = {"evaluationPeriods": 2, "datapointsToAlarm": 2}
@@ -185,10 +183,10 @@ def test_the_model_catches_todays_problem(dev: Deployment, capsys: pytest.Captur
         # ECS stops the task at the end of the grace period, before the target group sees it healthy, and so on.
         assert outcome.result == "ROLLED_BACK"
         assert outcome.tasks_launched > 1
-    with capsys.disabled():
-        print(f"\nROLLING, a healthy task that boots in the whole start period ({start_period} s):")
-        for case, found in outcomes.items():
-            print(f"  {case:<55} | {kinds(found):<36} | pulumi up returns {span([o.done for o in found])}")
+    lines = [f"ROLLING, a healthy task that boots in the whole start period ({start_period} s):"]
+    for case, found in outcomes.items():
+        lines.append(f"  {case:<55} | {kinds(found):<36} | pulumi up returns {span([o.done for o in found])}")
+    report("\n".join(lines))
 
 
 def test_seconds_in_which_nothing_changes_can_be_taken_in_one_step(configured: tuple[str, Stack]) -> None:
