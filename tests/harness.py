@@ -373,9 +373,27 @@ def _decrypted(value: Any, crypter: Callable[[], Crypter]) -> Any:
     return value
 
 
+@functools.cache
+def _parsed_yaml(path: Path, modified: float) -> Any:
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def read_yaml(path: Path) -> Any:
+    """``path`` parsed once per version of the file; each caller gets its own copy."""
+    return copy.deepcopy(_parsed_yaml(path, path.stat().st_mtime))
+
+
+@functools.cache
+def service_model(service: str) -> Any:
+    """AWS's API model of ``service`` as botocore ships it, loaded once (a new session reloads it each time)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
 def _stack_file(stack: str, project_dir: Path) -> dict[str, Any]:
     path = project_dir / f"Pulumi.{stack}.yaml"
-    return dict(yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
+    return dict(read_yaml(path) or {}) if path.exists() else {}
 
 
 def stack_secret_keys(stack: str, project_dir: Path = ROOT) -> tuple[str, ...]:
@@ -386,7 +404,7 @@ def stack_secret_keys(stack: str, project_dir: Path = ROOT) -> tuple[str, ...]:
 def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project_dir: Path = ROOT) -> dict[str, Any]:
     """Config for a stack as the CLI passes it: Pulumi.yaml defaults, then Pulumi.<stack>.yaml (``secure:`` values
     decrypted with the stack's passphrase), then overrides."""
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = read_yaml(project_dir / "Pulumi.yaml")
     name = project["name"]
     config: dict[str, Any] = {
         f"{name}:{key}": decl["default"]
@@ -487,7 +505,7 @@ def run_project(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Deployment:
     """Run another Pulumi project of this repository (``bootstrap/``, ``examples/consumer/``) as its CLI would."""
-    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())["name"]
+    project = read_yaml(directory / "Pulumi.yaml")["name"]
 
     def program() -> None:
         sys.path.insert(0, str(directory))  # the CLI puts the program's directory on sys.path

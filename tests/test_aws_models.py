@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
@@ -15,7 +14,7 @@ from moto import mock_aws
 
 from settings import LOG_RETENTION_DAYS
 from tests.conftest import REGION, execution_role
-from tests.harness import Deployment
+from tests.harness import Deployment, service_model
 
 TASK_FIELDS = [
     "family",
@@ -44,7 +43,7 @@ def register_task_definition_request(deployment: Deployment) -> dict[str, Any]:
 
 
 def api_errors(service: str, operation: str, params: dict[str, Any]) -> str:
-    shape = botocore.session.get_session().get_service_model(service).operation_model(operation).input_shape
+    shape = service_model(service).operation_model(operation).input_shape
     report = ParamValidator().validate(params, shape)
     return str(report.generate_report()) if report.has_errors() else ""
 

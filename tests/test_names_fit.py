@@ -14,11 +14,10 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.session
 import pytest
 
 from settings import ConfigError, parse_settings
-from tests.harness import DB_INSTANCE, Deployment, Registered, run_program
+from tests.harness import DB_INSTANCE, Deployment, Registered, run_program, service_model
 
 # Pulumi refuses longer stack names: "stack names are limited to 100 characters" (pulumi/pulumi, backend references).
 LONGEST_STACK = 100
@@ -92,7 +91,7 @@ def _python_regex(pattern: str) -> str:
 
 @functools.cache
 def rule_for(service: str, operation: str, member: str) -> NameRule:
-    model = botocore.session.get_session().get_service_model(service)
+    model = service_model(service)
     shape = model.operation_model(operation).input_shape.members[member]
     text = re.sub(r"<[^>]+>", "", shape.documentation or "").replace("&quot;", '"')
     limit = shape.metadata.get("max")
@@ -174,7 +173,7 @@ def test_names_fit_awss_limits_at_the_longest_app_name_with_every_option_on(
 
 
 def _container_name_text() -> str:
-    model = botocore.session.get_session().get_service_model("ecs")
+    model = service_model("ecs")
     return re.sub(r"<[^>]+>", "", model.shape_for("ContainerDefinition").members["name"].documentation)
 
 

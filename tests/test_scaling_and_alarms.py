@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.rollback_alarms import error_rate_expression
-from tests.harness import Deployment, run_program
+from tests.harness import Deployment, run_program, service_model
 
 TOPIC = "arn:aws:sns:ap-northeast-2:123456789012:library-alerts"
 
@@ -126,9 +126,7 @@ def _spot_minimum_platform(architecture: str) -> tuple[int, ...]:
     """The platform version from which ECS's own API model says FARGATE_SPOT runs Linux tasks of ``architecture``."""
     import re
 
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("ecs")
+    model = service_model("ecs")
     text = model.shape_for("CapacityProviderStrategyItem").documentation
     found = re.search(
         rf"FARGATE_SPOT</code> supports Linux tasks with the {architecture} architecture on platform version "

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import botocore.session
 import jsonschema
 import pytest
 import yaml
@@ -15,7 +14,7 @@ import yaml
 from settings import FARGATE_SIZES, LOG_RETENTION_DAYS, ConfigError, Settings, config_keys, parse_settings
 from tests import harness
 from tests.conftest import PASSWORD
-from tests.harness import ROOT, run_program
+from tests.harness import ROOT, run_program, service_model
 
 BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     (
@@ -289,7 +288,7 @@ def test_project_files_are_valid_against_pulumis_project_schema() -> None:
 
 
 def test_log_retention_values_are_the_ones_cloudwatch_documents() -> None:
-    model = botocore.session.get_session().get_service_model("logs")
+    model = service_model("logs")
     documented = model.shape_for("Days").documentation
     listed = documented.split("Possible values are:")[1].split(".")[0]
     values = tuple(int(v) for v in listed.replace("and", ",").replace(" ", "").split(",") if v)

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.harness import ROOT
+from tests.harness import ROOT, read_yaml
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 FIRST_PARTY_OWNERS = {"actions", "github"}
 
 
 def load(name: str) -> dict[str, Any]:
-    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    document = read_yaml(WORKFLOWS / name)
     document["on"] = document.pop(True, document.get("on"))  # YAML 1.1 reads the key `on` as True
     return dict(document)
 
