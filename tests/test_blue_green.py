@@ -170,3 +170,18 @@ def test_green_target_group_keeps_its_urn_through_the_rename(blue_green: Deploym
     green = blue_green.named("library-grn")
     assert green.parent_type == "library:ecs:BlueGreenRouting"
     assert any(alias.endswith("library-bg-green") for alias in green.aliases), green.aliases
+
+
+def test_requests_per_target_scaling_with_blue_green_is_refused_saying_why() -> None:
+    """ALBRequestCountPerTarget follows one target group; after a traffic shift it reads 0 and scales in."""
+    from settings import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        run_program(
+            "dev",
+            {"deploymentStrategy": "BLUE_GREEN", "autoscaling": {"minCount": 1, "maxCount": 4, "requestsPerTarget": 9}},
+        )
+    message = str(error.value)
+    assert "autoscaling.requestsPerTarget with deploymentStrategy=BLUE_GREEN" in message
+    assert "scales in to minCount" in message
+    assert "Use cpuTarget or memoryTarget" in message
