@@ -22,10 +22,11 @@ from settings import load_settings
 settings = load_settings(Path(__file__).parent)  # raises before any resource exists
 where = aws_env.lookup(settings)
 if where.database is None:
+    port = settings.shown("databasePort", settings.database_port)
     pulumi.log.warn(
         f"No databaseInstance or databaseSecurityGroupId is set: the database's security group must admit "
-        f"serviceSecurityGroupId (an output of this stack) on TCP {settings.database_port}, or the health check "
-        "answers DOWN and the deployment rolls back. Set databaseInstance to have the stack add that rule."
+        f"serviceSecurityGroupId (an output of this stack) on TCP {port}, or the health check answers DOWN and the "
+        "deployment rolls back. Set databaseInstance to have the stack add that rule."
     )
 app = settings.app_name
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from settings import ConfigError, Settings
+from settings import ConfigError, Settings, mask
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,25 @@ def lookup(settings: Settings) -> AwsEnvironment:
 
 
 def find_database(settings: Settings, vpc_id: str) -> Database | None:
-    """The database named by the settings, checked to be in ``vpc_id`` (a rule can only name a group of its VPC)."""
+    """The database named by the settings, checked to be in ``vpc_id`` (a rule can only name a group of its VPC).
+
+    A refusal never shows a value that was set as a secret, nor the provider's message quoting it.
+    """
+    hidden = [
+        str(value)
+        for key, value in (
+            ("databaseInstance", settings.database_instance),
+            ("databaseSecurityGroupId", settings.database_security_group_id),
+        )
+        if value is not None and key in settings.secret_keys
+    ]
+    try:
+        return _find_database(settings, vpc_id)
+    except ConfigError as refusal:
+        raise ConfigError(mask(str(refusal), hidden)) from None
+
+
+def _find_database(settings: Settings, vpc_id: str) -> Database | None:
     if settings.database_instance is not None:
         key = f"databaseInstance={settings.database_instance!r}"
         try:

@@ -7,11 +7,12 @@ line naming the key, the bad value and what is allowed. Secret values are never 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,6 +148,8 @@ class Settings(BaseModel):
     )
 
     stack: str = Field(exclude=True)
+    secret_keys: frozenset[str] = Field(default=frozenset(), exclude=True)
+    """Keys the engine holds as secret; :meth:`shown` masks their values."""
     app_name: str = "library"
     container_port: int = 8081
     cpu: int = 256
@@ -180,6 +183,10 @@ class Settings(BaseModel):
     database_security_group_id: str | None = None
     database_port: int = 3306
     database_instance: str | None = None
+
+    def shown(self, key: str, value: object) -> str:
+        """``value`` of ``key`` as a message may show it: ``[secret]`` for a key set with ``--secret``."""
+        return SECRET if key in self.secret_keys else str(value)
 
     # --- derived names -------------------------------------------------------------------------
     @property
@@ -539,7 +546,7 @@ _OPTIONAL_STRINGS = {
 
 def config_keys() -> list[str]:
     """The public config keys, in declaration order."""
-    return [f.alias or name for name, f in Settings.model_fields.items() if name != "stack"]
+    return [f.alias or name for name, f in Settings.model_fields.items() if name not in ("stack", "secret_keys")]
 
 
 def _format(error: ValidationError) -> list[str]:
@@ -556,9 +563,53 @@ def _format(error: ValidationError) -> list[str]:
     return lines
 
 
-def parse_settings(raw: Mapping[str, Any], stack: str, project_dir: Path | None = None) -> Settings:
-    """Validate raw config values (strings as the CLI passes them, keyed by the bare key) into Settings."""
+SECRET = "[secret]"
+
+
+def _secret_strings(value: Any) -> set[str]:
+    """Every string (and number, as written) inside a config value, however the CLI passed it."""
+    if isinstance(value, str):
+        found = {value}
+        with contextlib.suppress(json.JSONDecodeError):
+            found |= _secret_strings(json.loads(value))
+        return found
+    if isinstance(value, Mapping):
+        return {s for v in value.values() for s in _secret_strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _secret_strings(v)}
+    if isinstance(value, bool | int | float):
+        return {json.dumps(value)}
+    return set()
+
+
+def mask(text: str, secrets: Collection[str]) -> str:
+    """``text`` with every secret value, in any quoting, replaced by ``[secret]``. Values under 3 characters are left
+    alone: masking every "1" or "on" would garble the message and hide nothing."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if len(value) < 3:
+            continue
+        for form in {value, repr(value)[1:-1], json.dumps(value)[1:-1]}:
+            text = text.replace(form, SECRET)
+    return text
+
+
+def parse_settings(
+    raw: Mapping[str, Any], stack: str, project_dir: Path | None = None, secret_keys: Collection[str] = ()
+) -> Settings:
+    """Validate raw config values (strings as the CLI passes them, keyed by the bare key) into Settings.
+
+    ``secret_keys`` are the bare keys the engine holds as secret: their values never appear in a message.
+    """
     problems: list[str] = []
+    secret_keys = frozenset(secret_keys)
+    secrets = {s for key in secret_keys if key in raw for s in _secret_strings(raw[key])}
+    if "environment" in secret_keys:
+        problems.append(
+            f"{NAMESPACE}:environment is set as a secret, but plain variables are written into the task definition "
+            "as plain text, for anyone who can describe it to read. Put the variable in secrets (an SSM parameter "
+            "name) and its value in secretValues: `pulumi config set --path secrets.NAME /library/NAME` and "
+            "`pulumi config set --secret --path secretValues.NAME <value>`"
+        )
     known = config_keys()
     values: dict[str, Any] = {}
     for key, value in raw.items():
@@ -580,13 +631,13 @@ def parse_settings(raw: Mapping[str, Any], stack: str, project_dir: Path | None 
         values[key] = value
     settings: Settings | None = None
     try:
-        settings = Settings.model_validate({"stack": stack, **values})
+        settings = Settings.model_validate({"stack": stack, "secret_keys": secret_keys, **values})
     except ValidationError as exc:
         problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc))
     if settings is not None and settings.builds_image and project_dir is not None:
         problems.extend(_build_problems(settings, project_dir))
     if problems:
-        raise ConfigError("invalid stack configuration:\n  - " + "\n  - ".join(problems))
+        raise ConfigError(mask("invalid stack configuration:\n  - " + "\n  - ".join(problems), secrets))
     assert settings is not None
     return settings
 
@@ -617,4 +668,9 @@ def load_settings(project_dir: Path) -> Settings:
     prefix = f"{NAMESPACE}:"
     full_keys = set(pulumi.runtime.get_config_env()) | set(runtime_config.CONFIG.get())
     raw = {k[len(prefix) :]: pulumi.runtime.get_config(k) for k in full_keys if k.startswith(prefix)}
-    return parse_settings(raw, pulumi.get_stack(), project_dir)
+    # Which keys are secret is the engine's word, not a guess from their names.
+    secret = set(runtime_config.get_config_secret_keys_env()) | {
+        k for k in full_keys if runtime_config.is_config_secret(k)
+    }
+    secret_keys = {k[len(prefix) :] for k in secret if k.startswith(prefix)}
+    return parse_settings(raw, pulumi.get_stack(), project_dir, secret_keys)
