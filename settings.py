@@ -53,6 +53,21 @@ DEFAULT_SECRETS: dict[str, str] = {
     "SPRING_DATASOURCE_PASSWORD": "/library/db/password",
 }
 
+# ECS service quotas, "Tasks per service": 5,000 (ECS developer guide, "Amazon ECS service quotas").
+MAX_TASKS_PER_SERVICE = 5000
+# ECS service quotas, "Task definition size": 64 KiB (same page).
+MAX_TASK_DEFINITION_BYTES = 64 * 1024
+# Parameter Store quotas: a standard parameter's value holds at most 4 KB (Systems Manager endpoints and quotas).
+MAX_STANDARD_PARAMETER_BYTES = 4096
+# PutParameter: "Parameter hierarchies are limited to a maximum depth of fifteen levels."
+MAX_PARAMETER_DEPTH = 15
+# Ports below 1024 need root (or CAP_NET_BIND_SERVICE) to listen on, which a non-root image does not have.
+FIRST_UNPRIVILEGED_PORT = 1024
+# Pulumi's config.get_bool accepts exactly these (pulumi/config.py).
+BOOLEANS = {"true": True, "True": True, "false": False, "False": False}
+# How much of a bad value a message shows.
+SHOWN_VALUE_CHARS = 120
+
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # SSM hierarchy: "/a/b/c", each level letters, digits, "_", ".", "-" (SSM's own character set).
 PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
@@ -61,7 +76,12 @@ HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/%-]*$")
 APP_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 TASK_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-DIGEST_IMAGE = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
+# An image reference Docker and ECS can pull, pinned by digest (the grammar of distribution/reference: an optional
+# registry host[:port], then lower-case path components separated by '/', then @sha256:<64 hex>).
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_REGISTRY = rf"(?:{_HOST_LABEL}(?:\.{_HOST_LABEL})*(?::[0-9]+)?/)"
+DIGEST_IMAGE = re.compile(rf"^{_REGISTRY}?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*@sha256:[0-9a-f]{{64}}$")
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
@@ -92,6 +112,47 @@ def _fargate_table() -> str:
     return "; ".join(rows)
 
 
+def _shown(value: object) -> str:
+    """A bad value as a message shows it: its repr, cut to SHOWN_VALUE_CHARS characters."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text)} characters)"
+
+
+def task_definition_bytes(settings: Settings) -> int:
+    """Size of the RegisterTaskDefinition request the stack will send, with the longest ARNs and image reference
+    any partition and region give (the real ones are not known before the look-ups)."""
+    from components.task_definition import container_definitions
+
+    account, region = "0" * 12, "x" * 14
+    image = settings.image_uri or (
+        f"{account}.dkr.ecr.{region}.amazonaws.com.cn/{settings.repository_name}@sha256:{'0' * 64}"
+    )
+    role = f"arn:aws-us-gov:iam::{account}:role/{'x' * 64}"
+    request = {
+        "family": settings.family,
+        "taskRoleArn": role,
+        "executionRoleArn": role,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": str(settings.cpu),
+        "memory": str(settings.memory),
+        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": settings.cpu_architecture},
+        "containerDefinitions": container_definitions(
+            name=settings.container_name,
+            image=image,
+            port=settings.container_port,
+            environment=settings.environment,
+            secrets={k: f"arn:aws-us-gov:ssm:{region}:{account}:parameter{v}" for k, v in settings.secrets.items()},
+            log_group=f"/ecs/{settings.family}",
+            region=region,
+            health_check_path=settings.health_check_path,
+            start_period=settings.health_check_start_period,
+        ),
+        "tags": [{"key": "k" * 128, "value": "v" * 256}] * 2,
+    }
+    return len(json.dumps(request).encode())
+
+
 def _check_env_name(name: str, key: str) -> None:
     if not ENV_NAME.match(name):
         raise ValueError(f"{key} has variable name {name!r}; use letters, digits and '_' and do not start with a digit")
@@ -118,6 +179,11 @@ class Autoscaling(BaseModel):
         problems = []
         if self.min_count < 0:
             problems.append(f"autoscaling.minCount={self.min_count} is negative; use 0 or more")
+        if self.max_count > MAX_TASKS_PER_SERVICE:
+            problems.append(
+                f"autoscaling.maxCount={self.max_count} is more than ECS runs in one service; use at most "
+                f"{MAX_TASKS_PER_SERVICE}"
+            )
         if self.min_count > self.max_count:
             problems.append(
                 f"autoscaling.minCount={self.min_count} is above autoscaling.maxCount={self.max_count}; "
@@ -211,6 +277,16 @@ class Settings(BaseModel):
         return self.image_uri is None and self.image_from_stack is None
 
     # --- single keys ---------------------------------------------------------------------------
+    @field_validator("assign_public_ip", "production", mode="before")
+    @classmethod
+    def _boolean(cls, v: object, info: Any) -> bool:
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v in BOOLEANS:
+            return BOOLEANS[v]
+        key = to_camel(info.field_name)
+        raise ValueError(f"{key}={_shown(v)} must be true or false")
+
     @field_validator("app_name")
     @classmethod
     def _app_name(cls, v: str) -> str:
@@ -242,8 +318,10 @@ class Settings(BaseModel):
     @field_validator("desired_count")
     @classmethod
     def _desired(cls, v: int) -> int:
-        if v < 0:
-            raise ValueError(f"desiredCount={v} is negative; use 0 or more tasks")
+        if not 0 <= v <= MAX_TASKS_PER_SERVICE:
+            raise ValueError(
+                f"desiredCount={v} is outside what ECS runs in one service; use 0-{MAX_TASKS_PER_SERVICE} tasks"
+            )
         return v
 
     @field_validator("health_check_path")
@@ -309,6 +387,11 @@ class Settings(BaseModel):
                     f"secrets.{name}={parameter!r} is not a valid SSM parameter name; use '/'-separated levels "
                     "of letters, digits, '_', '.' and '-' (at most 1011 characters)"
                 )
+            if parameter.count("/") > MAX_PARAMETER_DEPTH:
+                raise ValueError(
+                    f"secrets.{name}={parameter!r} is {parameter.count('/')} levels deep; SSM allows at most "
+                    f"{MAX_PARAMETER_DEPTH}"
+                )
             if parameter.lower().startswith(("/aws", "/ssm")):
                 raise ValueError(f"secrets.{name}={parameter!r} uses a prefix reserved by AWS (aws, ssm)")
         return v
@@ -320,6 +403,12 @@ class Settings(BaseModel):
             _check_env_name(name, "secretValues")
             if not value.get_secret_value():
                 raise ValueError(f"secretValues.{name} is empty; SSM cannot store an empty value")
+            size = len(value.get_secret_value().encode())
+            if size > MAX_STANDARD_PARAMETER_BYTES:
+                raise ValueError(
+                    f"secretValues.{name} is {size} bytes; a standard SSM parameter holds at most "
+                    f"{MAX_STANDARD_PARAMETER_BYTES}"
+                )
         return v
 
     @field_validator("kms_key_arn")
@@ -510,6 +599,28 @@ class Settings(BaseModel):
                 "counted for one target group, and once a deployment moves production traffic to the other one "
                 "the count reads 0 and the service scales in to minCount. Use cpuTarget or memoryTarget"
             )
+        if self.vpc_id is None and not self.assign_public_ip:
+            problems.append(
+                "assignPublicIp=false in the default VPC: its subnets have no NAT gateway, so tasks without a public "
+                "IP cannot pull the image, read their secrets or send logs. Keep it true, or set vpcId and subnetIds "
+                "to private subnets with a NAT gateway or VPC endpoints"
+            )
+        owners: dict[str, list[str]] = {}
+        for name in self.secret_values:
+            if name in self.secrets:
+                owners.setdefault(self.secrets[name], []).append(name)
+        for parameter, names in sorted(owners.items()):
+            if len(names) > 1:
+                problems.append(
+                    f"secretValues {', '.join(sorted(names))} all map to the parameter {parameter} (in secrets); the "
+                    "stack can create each parameter once. Give each its own parameter name"
+                )
+        size = task_definition_bytes(self)
+        if size > MAX_TASK_DEFINITION_BYTES:
+            problems.append(
+                f"environment and secrets make the task definition about {size} bytes; ECS registers at most "
+                f"{MAX_TASK_DEFINITION_BYTES} (64 KiB). Move large values out of environment"
+            )
         if self.database_security_group_id is not None and self.database_instance is not None:
             problems.append(
                 "databaseSecurityGroupId and databaseInstance both name the database; set only one of them "
@@ -517,7 +628,7 @@ class Settings(BaseModel):
             )
         if self.image_uri is not None and self.image_from_stack is not None:
             problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
-        if self.image_from_stack is not None and self.image_from_stack.rsplit("/", 1)[-1] == self.stack:
+        if self.image_from_stack is not None and self.image_from_stack.split("/")[1:] == [NAMESPACE, self.stack]:
             problems.append(f"imageFromStack={self.image_from_stack!r} names this stack; promote from another stack")
         if not TASK_FAMILY.match(self.family):
             problems.append(

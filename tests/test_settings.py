@@ -36,7 +36,48 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"healthCheckPath": "/health;reboot"},
         ["healthCheckPath='/health;reboot' may hold only letters"],
     ),
-    ("negative desired count", {"desiredCount": -1}, ["desiredCount=-1 is negative; use 0 or more tasks"]),
+    ("negative desired count", {"desiredCount": -1}, ["desiredCount=-1 is outside what ECS runs in one service"]),
+    # ECS service quotas: 5,000 tasks per service.
+    ("desired count over ECS's quota", {"desiredCount": 5001}, ["desiredCount=5001", "use 0-5000 tasks"]),
+    (
+        "autoscaling above ECS's quota",
+        {"autoscaling": {"minCount": 1, "maxCount": 100000, "cpuTarget": 50}},
+        ["autoscaling.maxCount=100000 is more than ECS runs in one service; use at most 5000"],
+    ),
+    (
+        "no public IP in the default VPC",
+        {"assignPublicIp": False},
+        ["assignPublicIp=false in the default VPC", "cannot pull the image"],
+    ),
+    ("a boolean written as yes", {"assignPublicIp": "yes"}, ["assignPublicIp='yes' must be true or false"]),
+    (
+        "SSM parameter deeper than 15 levels",
+        {"secrets": {"DEEP": "/" + "/".join(["l"] * 16)}},
+        ["is 16 levels deep; SSM allows at most 15"],
+    ),
+    (
+        "two stack-owned variables on one parameter",
+        {
+            "secrets": {"A_PASSWORD": "/library/db/shared", "B_PASSWORD": "/library/db/shared"},
+            "secretValues": {"A_PASSWORD": "one-value", "B_PASSWORD": "other-value"},
+        },
+        ["secretValues A_PASSWORD, B_PASSWORD all map to the parameter /library/db/shared"],
+    ),
+    (
+        "task definition over 64 KiB",
+        {"environment": {f"VAR_{i}": "v" * 1000 for i in range(70)}},
+        ["make the task definition about", "ECS registers at most 65536 (64 KiB)"],
+    ),
+    (
+        "image with an upper-case repository",
+        {"imageUri": "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/Library@sha256:" + "a" * 64},
+        ["imageUri='123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/Library@sha256:"],
+    ),
+    (
+        "image with a scheme",
+        {"imageUri": "https://public.ecr.aws/library/app@sha256:" + "a" * 64},
+        ["imageUri='https://public.ecr.aws/library/app@sha256:"],
+    ),
     (
         "parameter name without a leading slash",
         {"secrets": {"SPRING_DATASOURCE_URL": "library/db/url"}},
@@ -204,6 +245,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["databaseInstance='library--db' is not an RDS DB instance identifier"],
     ),
     ("database port out of range", {"databasePort": 70000}, ["databasePort=70000 is not a TCP port"]),
+    (
+        "stack-owned secret longer than SSM's standard tier",
+        {"secretValues": {"SPRING_DATASOURCE_PASSWORD": "p" * 4097}},
+        ["secretValues.SPRING_DATASOURCE_PASSWORD is 4097 bytes; a standard SSM parameter holds at most 4096"],
+    ),
     ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
 ]
 
@@ -317,3 +363,15 @@ def test_readme_documents_every_config_key() -> None:
     readme = (ROOT / "README.md").read_text()
     documented = set(re.findall(r"^\| `(\w+)` \| (?:string|integer|boolean|object|array)", readme, flags=re.MULTILINE))
     assert set(config_keys()) <= documented
+
+
+def test_an_image_from_another_project_of_the_same_stack_name_is_accepted() -> None:
+    settings = parse_settings({"imageFromStack": "organization/other-project/dev"}, "dev")
+    assert settings.image_from_stack == "organization/other-project/dev"
+    with pytest.raises(ConfigError, match="names this stack"):
+        parse_settings({"imageFromStack": "organization/library-infra/dev"}, "dev")
+
+
+def test_a_public_ecr_image_pinned_by_digest_is_accepted() -> None:
+    image = "public.ecr.aws/docker/library/eclipse-temurin@sha256:" + "b" * 64
+    assert parse_settings({"imageUri": image}, "dev").image_uri == image
