@@ -47,6 +47,20 @@ def copy_sources(dockerfile: str) -> list[list[str]]:
     return sources
 
 
+def runs_as_root(dockerfile: str) -> bool:
+    """Whether the image's final stage runs as root: no USER after its last FROM, or USER root/0."""
+    user = "root"
+    for line in dockerfile.splitlines():
+        words = line.strip().split()
+        if not words:
+            continue
+        if words[0].upper() == "FROM":
+            user = "root"
+        elif words[0].upper() == "USER" and len(words) > 1:
+            user = words[1].split(":")[0]
+    return user in ("root", "0")
+
+
 def _matches(context: Path, pattern: str) -> bool:
     pattern = pattern.strip("/") or "."
     if not any(c in pattern for c in "*?["):

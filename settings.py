@@ -761,14 +761,21 @@ def _build_problems(settings: Settings, project_dir: Path) -> list[str]:
             f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
             "directory); or set imageUri or imageFromStack to deploy an image that is already pushed"
         ]
+    problems = []
+    if settings.container_port < FIRST_UNPRIVILEGED_PORT and not app_source.runs_as_root(dockerfile.read_text()):
+        problems.append(
+            f"{NAMESPACE}:containerPort={settings.container_port}: {settings.dockerfile} runs the app as a non-root "
+            f"user, which cannot listen below port {FIRST_UNPRIVILEGED_PORT}; use {FIRST_UNPRIVILEGED_PORT} or "
+            "above (8081 is the app's own)"
+        )
     missing = app_source.missing_sources(project_dir / settings.docker_context, dockerfile)
-    if not missing:
-        return []
-    return [
-        f"{NAMESPACE}:dockerContext={settings.docker_context!r} does not hold the application that "
-        f"{settings.dockerfile} builds (missing: {', '.join(missing)}). "
-        + app_source.how_to_provide(settings.docker_context)
-    ]
+    if missing:
+        problems.append(
+            f"{NAMESPACE}:dockerContext={settings.docker_context!r} does not hold the application that "
+            f"{settings.dockerfile} builds (missing: {', '.join(missing)}). "
+            + app_source.how_to_provide(settings.docker_context)
+        )
+    return problems
 
 
 def load_settings(project_dir: Path) -> Settings:

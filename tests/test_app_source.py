@@ -92,3 +92,13 @@ def test_the_maven_variant_is_accepted_with_its_wrapper_and_pom(tmp_path: Path) 
 def test_stacks_that_build_nothing_need_no_source(tmp_path: Path) -> None:
     raw = {k.split(":", 1)[1]: v for k, v in stack_config("prod").items() if k.startswith("library-infra:")}
     parse_settings(raw, "prod", _project(tmp_path))
+
+
+def test_a_privileged_port_is_refused_for_the_non_root_image(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    shutil.copytree(ROOT / APP_FIXTURE, project / "app")
+    raw = {k.split(":", 1)[1]: v for k, v in stack_config("dev").items() if k.startswith("library-infra:")}
+    with pytest.raises(ConfigError, match=r"containerPort=443: Dockerfile runs the app as a non-root user"):
+        parse_settings({**raw, "dockerContext": "app", "containerPort": 443}, "dev", project)
+    (project / "Dockerfile").write_text(GRADLE_DOCKERFILE.replace("USER 10001", "USER root"))
+    assert parse_settings({**raw, "dockerContext": "app", "containerPort": 443}, "dev", project).container_port == 443

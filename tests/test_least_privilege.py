@@ -135,7 +135,7 @@ def test_alb_takes_http_from_anywhere_and_sends_only_to_the_tasks(dev: Deploymen
     assert (egress.inputs["fromPort"], egress.inputs["toPort"]) == (8081, 8081)
 
 
-@pytest.mark.parametrize("port", [9090, 443])
+@pytest.mark.parametrize("port", [9090, 1024])
 def test_the_task_port_follows_container_port(port: int) -> None:
     deployment = run_program("dev", {"containerPort": port})
     rule = deployment.named("library-tasks-from-alb")
