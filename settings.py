@@ -155,7 +155,9 @@ def task_definition_bytes(settings: Settings) -> int:
 
 def _check_env_name(name: str, key: str) -> None:
     if not ENV_NAME.match(name):
-        raise ValueError(f"{key} has variable name {name!r}; use letters, digits and '_' and do not start with a digit")
+        raise ValueError(
+            f"{key} has variable name {_shown(name)}; use letters, digits and '_' and do not start with a digit"
+        )
 
 
 def looks_like_secret_name(name: str) -> bool:
@@ -292,12 +294,14 @@ class Settings(BaseModel):
     def _app_name(cls, v: str) -> str:
         if not APP_NAME.match(v):
             raise ValueError(
-                f"appName={v!r} must be 1-20 lowercase letters, digits or '-', start with a letter and not end "
+                f"appName={_shown(v)} must be 1-20 lowercase letters, digits or '-', start with a letter and not end "
                 "with '-' (it prefixes ALB and target group names, which AWS limits to 32 characters)"
             )
         # ELB CreateLoadBalancer: a name "must not begin with 'internal-'"; the ALB is named <appName>-alb-….
         if v == "internal" or v.startswith("internal-"):
-            raise ValueError(f"appName={v!r} would name the load balancer internal-…, which AWS refuses; rename it")
+            raise ValueError(
+                f"appName={_shown(v)} would name the load balancer internal-…, which AWS refuses; rename it"
+            )
         return v
 
     @field_validator("container_port")
@@ -328,10 +332,10 @@ class Settings(BaseModel):
     @classmethod
     def _health_path(cls, v: str) -> str:
         if not v.startswith("/"):
-            raise ValueError(f"healthCheckPath={v!r} must start with '/', for example '/actuator/health'")
+            raise ValueError(f"healthCheckPath={_shown(v)} must start with '/', for example '/actuator/health'")
         if not HEALTH_PATH.match(v) or len(v) > 1024:
             raise ValueError(
-                f"healthCheckPath={v!r} may hold only letters, digits and . _ ~ / % - (at most 1024 characters)"
+                f"healthCheckPath={_shown(v)} may hold only letters, digits and . _ ~ / % - (at most 1024 characters)"
             )
         return v
 
@@ -354,7 +358,7 @@ class Settings(BaseModel):
             elif isinstance(value, int | float):
                 out[name] = str(value)
             elif value is None or isinstance(value, Mapping | list):
-                raise ValueError(f"environment.{name} must be a string, number or boolean, not {value!r}")
+                raise ValueError(f"environment.{name} must be a string, number or boolean, not {_shown(value)}")
             else:
                 out[name] = value
         return out
@@ -379,21 +383,21 @@ class Settings(BaseModel):
             _check_env_name(name, "secrets")
             if not isinstance(parameter, str) or not parameter.startswith("/"):
                 raise ValueError(
-                    f"secrets.{name}={parameter!r} must be an SSM parameter name starting with '/', "
+                    f"secrets.{name}={_shown(parameter)} must be an SSM parameter name starting with '/', "
                     "for example '/library/db/password'"
                 )
             if not PARAMETER_NAME.match(parameter) or len(parameter) > 1011:
                 raise ValueError(
-                    f"secrets.{name}={parameter!r} is not a valid SSM parameter name; use '/'-separated levels "
+                    f"secrets.{name}={_shown(parameter)} is not a valid SSM parameter name; use '/'-separated levels "
                     "of letters, digits, '_', '.' and '-' (at most 1011 characters)"
                 )
             if parameter.count("/") > MAX_PARAMETER_DEPTH:
                 raise ValueError(
-                    f"secrets.{name}={parameter!r} is {parameter.count('/')} levels deep; SSM allows at most "
+                    f"secrets.{name}={_shown(parameter)} is {parameter.count('/')} levels deep; SSM allows at most "
                     f"{MAX_PARAMETER_DEPTH}"
                 )
             if parameter.lower().startswith(("/aws", "/ssm")):
-                raise ValueError(f"secrets.{name}={parameter!r} uses a prefix reserved by AWS (aws, ssm)")
+                raise ValueError(f"secrets.{name}={_shown(parameter)} uses a prefix reserved by AWS (aws, ssm)")
         return v
 
     @field_validator("secret_values")
@@ -416,7 +420,7 @@ class Settings(BaseModel):
     def _kms_key(cls, v: str | None) -> str | None:
         if v is not None and not KMS_KEY_ARN.match(v):
             raise ValueError(
-                f"kmsKeyArn={v!r} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "
+                f"kmsKeyArn={_shown(v)} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "
                 "(an alias ARN cannot be named in an IAM policy)"
             )
         return v
@@ -426,7 +430,7 @@ class Settings(BaseModel):
     def _repository(cls, v: str) -> str:
         if not (2 <= len(v) <= 256 and ECR_NAME.match(v)):
             raise ValueError(
-                f"repositoryName={v!r} is not a valid ECR repository name; use 2-256 lowercase letters, digits "
+                f"repositoryName={_shown(v)} is not a valid ECR repository name; use 2-256 lowercase letters, digits "
                 "and '.', '_', '-', '/' separators"
             )
         return v
@@ -436,7 +440,7 @@ class Settings(BaseModel):
     def _image(cls, v: str | None) -> str | None:
         if v is not None and not DIGEST_IMAGE.match(v):
             raise ValueError(
-                f"imageUri={v!r} must be pinned by digest, <repository>@sha256:<64 hex digits>, so that what "
+                f"imageUri={_shown(v)} must be pinned by digest, <repository>@sha256:<64 hex digits>, so that what "
                 "runs is exactly what was tested (find it with `docker buildx imagetools inspect <image>`)"
             )
         return v
@@ -446,7 +450,7 @@ class Settings(BaseModel):
     def _image_from_stack(cls, v: str | None) -> str | None:
         if v is not None and not STACK_NAME.match(v):
             raise ValueError(
-                f"imageFromStack={v!r} must be a fully qualified stack name, <organization>/<project>/<stack>, "
+                f"imageFromStack={_shown(v)} must be a fully qualified stack name, <organization>/<project>/<stack>, "
                 "for example 'organization/library-infra/dev'"
             )
         return v
@@ -456,7 +460,7 @@ class Settings(BaseModel):
     def _certificate(cls, v: str | None) -> str | None:
         if v is not None and not CERTIFICATE_ARN.match(v):
             raise ValueError(
-                f"certificateArn={v!r} must be an ACM certificate ARN, "
+                f"certificateArn={_shown(v)} must be an ACM certificate ARN, "
                 "arn:aws:acm:<region>:<account>:certificate/<id>, in the stack's region"
             )
         return v
@@ -483,24 +487,26 @@ class Settings(BaseModel):
                 network = ipaddress.ip_network(cidr, strict=True)
             except ValueError as exc:
                 raise ValueError(
-                    f"testListenerCidrs has {cidr!r}, which is not an IPv4 CIDR such as 203.0.113.0/24 ({exc})"
+                    f"testListenerCidrs has {_shown(cidr)}, which is not an IPv4 CIDR such as 203.0.113.0/24 ({exc})"
                 ) from None
             if network.version != 4:
-                raise ValueError(f"testListenerCidrs has {cidr!r}; the load balancer listens on IPv4 only")
+                raise ValueError(f"testListenerCidrs has {_shown(cidr)}; the load balancer listens on IPv4 only")
         return v
 
     @field_validator("alarm_topic_arn")
     @classmethod
     def _topic(cls, v: str | None) -> str | None:
         if v is not None and not SNS_TOPIC_ARN.match(v):
-            raise ValueError(f"alarmTopicArn={v!r} must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>")
+            raise ValueError(
+                f"alarmTopicArn={_shown(v)} must be an SNS topic ARN, arn:aws:sns:<region>:<account>:<name>"
+            )
         return v
 
     @field_validator("vpc_id")
     @classmethod
     def _vpc(cls, v: str | None) -> str | None:
         if v is not None and not VPC_ID.match(v):
-            raise ValueError(f"vpcId={v!r} is not a VPC id such as 'vpc-07dd414387be45a0f'")
+            raise ValueError(f"vpcId={_shown(v)} is not a VPC id such as 'vpc-07dd414387be45a0f'")
         return v
 
     @field_validator("subnet_ids")
@@ -509,7 +515,7 @@ class Settings(BaseModel):
         for subnet in v:
             if not SUBNET_ID.match(subnet):
                 raise ValueError(
-                    f"subnetIds has {subnet!r}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'"
+                    f"subnetIds has {_shown(subnet)}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'"
                 )
         if len(set(v)) != len(v):
             raise ValueError(f"subnetIds={list(v)} lists a subnet twice")
@@ -520,7 +526,7 @@ class Settings(BaseModel):
     def _database_group(cls, v: str | None) -> str | None:
         if v is not None and not SECURITY_GROUP_ID.match(v):
             raise ValueError(
-                f"databaseSecurityGroupId={v!r} is not a security group id such as 'sg-0123456789abcdef0'; "
+                f"databaseSecurityGroupId={_shown(v)} is not a security group id such as 'sg-0123456789abcdef0'; "
                 "use the group attached to the database"
             )
         return v
@@ -537,7 +543,7 @@ class Settings(BaseModel):
     def _database_instance(cls, v: str | None) -> str | None:
         if v is not None and not DB_INSTANCE_ID.match(v):
             raise ValueError(
-                f"databaseInstance={v!r} is not an RDS DB instance identifier; use 1-63 letters, digits or '-', "
+                f"databaseInstance={_shown(v)} is not an RDS DB instance identifier; use 1-63 letters, digits or '-', "
                 "starting with a letter, without '--' and not ending with '-'"
             )
         return v
@@ -567,8 +573,8 @@ class Settings(BaseModel):
         server_port = self.environment.get("SERVER_PORT")
         if server_port is not None and server_port != str(self.container_port):
             problems.append(
-                f"environment.SERVER_PORT={server_port!r} differs from containerPort={self.container_port}; the app "
-                "would listen where no health check looks. Remove it: the program sets it from containerPort"
+                f"environment.SERVER_PORT={_shown(server_port)} differs from containerPort={self.container_port}; "
+                "the app would listen where no health check looks. Remove it: the program sets it from containerPort"
             )
         for name in sorted(set(self.environment) & set(self.secrets)):
             problems.append(f"{name} is in both environment and secrets; ECS needs each variable in one of them")
@@ -629,11 +635,13 @@ class Settings(BaseModel):
         if self.image_uri is not None and self.image_from_stack is not None:
             problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
         if self.image_from_stack is not None and self.image_from_stack.split("/")[1:] == [NAMESPACE, self.stack]:
-            problems.append(f"imageFromStack={self.image_from_stack!r} names this stack; promote from another stack")
+            problems.append(
+                f"imageFromStack={_shown(self.image_from_stack)} names this stack; promote from another stack"
+            )
         if not TASK_FAMILY.match(self.family):
             problems.append(
-                f"task family {self.family!r} (<appName>-<stack>) may hold only letters, digits, '-' and '_'; "
-                f"rename the stack {self.stack!r}"
+                f"task family {_shown(self.family)} (<appName>-<stack>) may hold only letters, digits, '-' and '_'; "
+                f"rename the stack {_shown(self.stack)}"
             )
         if problems:
             raise ValueError("\n".join(problems))
@@ -660,18 +668,69 @@ def config_keys() -> list[str]:
     return [f.alias or name for name, f in Settings.model_fields.items() if name not in ("stack", "secret_keys")]
 
 
+# What a type error means, in this program's words (pydantic's error types).
+_TYPE_WORDS = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "string_type": "must be a string",
+    "dict_type": "must be an object (set it with --path, or as a map in YAML)",
+    "model_type": "must be an object (set it with --path, or as a map in YAML)",
+    "list_type": "must be a list (set it with --path, or as a list in YAML)",
+    "tuple_type": "must be a list (set it with --path, or as a list in YAML)",
+}
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
 def _format(error: ValidationError) -> list[str]:
     lines = []
     for e in error.errors():
         msg = e["msg"].removeprefix("Value error, ")
-        key = ".".join(str(p) for p in e["loc"])
-        if not key or e["type"] == "value_error":
+        key = _key_path(e["loc"])
+        kind = e["type"]
+        if not key or kind == "value_error":
             lines.extend(msg.splitlines())
+        elif kind == "missing":
+            lines.append(f"{key} is required")
+        elif kind == "extra_forbidden":
+            parent, _, name = key.rpartition(".")
+            known = [f.alias or n for n, f in Autoscaling.model_fields.items()] if parent == "autoscaling" else []
+            hint = difflib.get_close_matches(name, known, n=1)
+            lines.append(
+                f"{key} is not a setting of {parent}"
+                + (f"; did you mean {parent}.{hint[0]}?" if hint else f"; it takes {', '.join(known)}")
+            )
+        elif kind == "literal_error":
+            allowed = msg.removeprefix("Input should be ")
+            lines.append(f"{key}={_shown(e['input'])} must be {allowed}")
         elif key.startswith("secretValues"):
-            lines.append(f"{key}: {msg}")  # never echo a secret
+            lines.append(f"{key}: {_TYPE_WORDS.get(kind, msg)}")  # never echo a secret
         else:
-            lines.append(f"{key}={e['input']!r}: {msg}")
+            lines.append(f"{key}={_shown(e['input'])} {_TYPE_WORDS.get(kind, msg)}")
     return lines
+
+
+def _checks_among_the_others(error: ValidationError, values: Mapping[str, Any], stack: str) -> list[str]:
+    """The checks across keys, run on the keys that passed alone, so that one bad key hides no other problem.
+    A finding that names a key which failed alone is left out: it would judge that key's default."""
+    failed = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+    if not failed:
+        return []
+    try:
+        Settings.model_validate({"stack": stack, **{k: v for k, v in values.items() if k not in failed}})
+    except ValidationError as again:
+        found = [line for e in again.errors() if not e["loc"] for line in _format_one(e)]
+        return [line for line in found if not any(re.search(rf"\b{re.escape(k)}\b", line) for k in failed)]
+    return []
+
+
+def _format_one(e: Any) -> list[str]:
+    return [line for line in str(e["msg"]).removeprefix("Value error, ").splitlines() if line]
 
 
 SECRET = "[secret]"
@@ -745,6 +804,7 @@ def parse_settings(
         settings = Settings.model_validate({"stack": stack, "secret_keys": secret_keys, **values})
     except ValidationError as exc:
         problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc))
+        problems.extend(f"{NAMESPACE}:{line}" for line in _checks_among_the_others(exc, values, stack))
     if settings is not None and settings.builds_image and project_dir is not None:
         problems.extend(_build_problems(settings, project_dir))
     if problems:
@@ -758,7 +818,7 @@ def _build_problems(settings: Settings, project_dir: Path) -> list[str]:
     dockerfile = project_dir / settings.dockerfile
     if not dockerfile.is_file():
         return [
-            f"{NAMESPACE}:dockerfile={settings.dockerfile!r} does not exist (paths are relative to the project "
+            f"{NAMESPACE}:dockerfile={_shown(settings.dockerfile)} does not exist (paths are relative to the project "
             "directory); or set imageUri or imageFromStack to deploy an image that is already pushed"
         ]
     problems = []
@@ -771,7 +831,7 @@ def _build_problems(settings: Settings, project_dir: Path) -> list[str]:
     missing = app_source.missing_sources(project_dir / settings.docker_context, dockerfile)
     if missing:
         problems.append(
-            f"{NAMESPACE}:dockerContext={settings.docker_context!r} does not hold the application that "
+            f"{NAMESPACE}:dockerContext={_shown(settings.docker_context)} does not hold the application that "
             f"{settings.dockerfile} builds (missing: {', '.join(missing)}). "
             + app_source.how_to_provide(settings.docker_context)
         )

@@ -25,7 +25,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("cpu not a Fargate size", {"cpu": 300}, ["cpu=300 is not a Fargate size; use one of 256, 512, 1024"]),
     ("port above 65535", {"containerPort": 70000}, ["containerPort=70000 is not a TCP port; use 1-65535"]),
     ("port zero", {"containerPort": 0}, ["containerPort=0 is not a TCP port; use 1-65535"]),
-    ("port not a number", {"containerPort": "http"}, ["library-infra:containerPort='http'", "valid integer"]),
+    ("port not a number", {"containerPort": "http"}, ["library-infra:containerPort='http' must be a whole number"]),
     (
         "health path without a leading slash",
         {"healthCheckPath": "actuator/health"},
@@ -375,3 +375,29 @@ def test_an_image_from_another_project_of_the_same_stack_name_is_accepted() -> N
 def test_a_public_ecr_image_pinned_by_digest_is_accepted() -> None:
     image = "public.ecr.aws/docker/library/eclipse-temurin@sha256:" + "b" * 64
     assert parse_settings({"imageUri": image}, "dev").image_uri == image
+
+
+def test_type_errors_say_what_is_allowed_in_the_programs_words() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"autoscaling": json.dumps({"minCount": 1, "maxcount": 2, "cpuTarget": "high"})}, "dev")
+    message = str(error.value)
+    assert "autoscaling.maxCount is required" in message  # not the whole object as its value
+    assert "autoscaling.maxcount is not a setting of autoscaling; did you mean autoscaling.maxCount?" in message
+    assert "autoscaling.cpuTarget='high' must be a number" in message
+    assert "Autoscaling" not in message  # no class names
+
+
+def test_a_huge_value_is_shown_cut_to_120_characters() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"appName": "x" * 100_000}, "dev")
+    [line] = [line for line in str(error.value).splitlines() if "appName=" in line]
+    assert len(line) < 400
+    assert "(100002 characters)" in line
+
+
+def test_one_bad_key_hides_no_check_that_involves_the_others() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"containerPort": "http", "capacityProvider": "FARGATE_SPOT", "production": True}, "dev")
+    message = str(error.value)
+    assert "containerPort='http' must be a whole number" in message
+    assert "capacityProvider='FARGATE_SPOT' with production=true" in message
