@@ -10,12 +10,23 @@ with a message naming the key.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from settings import ConfigError, Settings, mask
+from components.execution_role import secrets_read_policy
+from components.secrets import account_keys_arn
+from settings import ConfigError, Settings, mask, secret_strings
+
+# PutParameter: "The maximum length for a parameter name that you specify is 1011 characters. This includes the
+# characters in the ARN that precede the name you specify".
+MAX_PARAMETER_ARN = 1011
+# IAM quotas: the inline policies of a role add up to at most 10,240 characters (whitespace not counted).
+MAX_ROLE_POLICY_CHARACTERS = 10240
+# ELB CreateLoadBalancer: an Application Load Balancer needs subnets "from at least two Availability Zones".
+MIN_LOAD_BALANCER_ZONES = 2
 
 
 @dataclass(frozen=True)
@@ -39,11 +50,15 @@ class AwsEnvironment:
 
 
 def lookup(settings: Settings) -> AwsEnvironment:
-    identity = aws.get_caller_identity_output()
-    region = aws.get_region_output().region
-    partition = aws.get_partition_output().partition
+    """Where the stack deploys, with every check that needs AWS made before any resource is registered."""
+    account = aws.get_caller_identity().account_id
+    region = aws.get_region().region
+    partition = aws.get_partition().partition
+    problems = arn_problems(settings, partition, region)
+    problems += parameter_problems(settings, partition, region, account)
     if settings.vpc_id is not None:
         vpc = settings.vpc_id
+        problems += network_problems(settings)
         subnet_ids = pulumi.Output.from_input(list(settings.subnet_ids))
     else:
         vpc = aws.ec2.get_vpc(default=True).id
@@ -53,14 +68,107 @@ def lookup(settings: Settings) -> AwsEnvironment:
                 aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
             ]
         ).ids.apply(sorted)  # AWS returns them in no fixed order; sorting keeps diffs quiet
+    if problems:
+        values = settings.model_dump(by_alias=True, mode="json")
+        hidden = [text for key in settings.secret_keys for text in secret_strings(values.get(key))]
+        raise ConfigError(mask("invalid stack configuration:\n  - " + "\n  - ".join(problems), hidden))
     return AwsEnvironment(
-        account_id=identity.account_id,
-        region=region,
-        partition=partition,
+        account_id=pulumi.Output.from_input(account),
+        region=pulumi.Output.from_input(region),
+        partition=pulumi.Output.from_input(partition),
         vpc_id=pulumi.Output.from_input(vpc),
         subnet_ids=subnet_ids,
         database=find_database(settings, vpc),
     )
+
+
+def arn_problems(settings: Settings, partition: str, region: str) -> list[str]:
+    """ARNs in another partition or region than the stack's: SSM decrypts only with a key of its own region, an ALB
+    takes only an ACM certificate of its region, and an alarm notifies only an SNS topic of its region."""
+    problems = []
+    for key, arn in (
+        ("kmsKeyArn", settings.kms_key_arn),
+        ("certificateArn", settings.certificate_arn),
+        ("alarmTopicArn", settings.alarm_topic_arn),
+    ):
+        if arn is None:
+            continue
+        _, arn_partition, _, arn_region, *_ = arn.split(":")
+        if (arn_partition, arn_region) != (partition, region):
+            problems.append(
+                f"library-infra:{key}={arn!r} is in {arn_partition}/{arn_region}, but the stack deploys to "
+                f"{partition}/{region}; use one of that region"
+            )
+    return problems
+
+
+def parameter_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:ssm:{region}:{account}:parameter{name}"
+
+
+def parameter_problems(settings: Settings, partition: str, region: str, account: str) -> list[str]:
+    """SSM names too long once their ARN is counted, and secrets too many for the execution role's inline policy."""
+    problems = []
+    for variable, name in sorted(settings.secrets.items()):
+        arn = parameter_arn(partition, region, account, name)
+        if len(arn) > MAX_PARAMETER_ARN:
+            problems.append(
+                f"library-infra:secrets.{variable}={name!r} is {len(name)} characters; with its ARN prefix it is "
+                f"{len(arn)}, over the {MAX_PARAMETER_ARN} SSM allows"
+            )
+    size = execution_policy_characters(settings, partition, region, account)
+    if size > MAX_ROLE_POLICY_CHARACTERS:
+        problems.append(
+            f"library-infra:secrets: {len(settings.secrets)} parameters make the execution role's policy {size} "
+            f"characters; IAM allows {MAX_ROLE_POLICY_CHARACTERS} per role. Group them under fewer, shorter names"
+        )
+    return problems
+
+
+def execution_policy_characters(settings: Settings, partition: str, region: str, account: str) -> int:
+    """Characters of the execution role's inline policy as IAM counts them (no whitespace), built as the role's."""
+    keys = []
+    if settings.secret_values:
+        keys.append(f"arn:{partition}:kms:{region}:{account}:key/{'0' * 36}")  # the stack's own key: a UUID
+    if set(settings.secrets) - set(settings.secret_values):
+        keys.append(settings.kms_key_arn or account_keys_arn(partition, region, account))
+    arns = [parameter_arn(partition, region, account, name) for name in settings.secrets.values()]
+    return len(json.dumps(secrets_read_policy(arns, keys, region), separators=(",", ":")))
+
+
+def network_problems(settings: Settings) -> list[str]:
+    """The configured VPC and subnets as AWS sees them: an ALB needs subnets of the VPC in two Availability Zones,
+    and the default VPC has no NAT gateway for tasks without a public IP."""
+    problems = []
+    try:
+        default = aws.ec2.get_vpc(id=settings.vpc_id).default
+    except Exception as exc:
+        return [f"library-infra:vpcId={settings.vpc_id!r}: no such VPC in this region ({_first_line(exc)})"]
+    if default and not settings.assign_public_ip:
+        problems.append(
+            f"library-infra:assignPublicIp=false in {settings.vpc_id}, the default VPC: it has no NAT gateway, so "
+            "tasks without a public IP cannot pull the image, read their secrets or send logs"
+        )
+    zones = set()
+    for subnet_id in settings.subnet_ids:
+        try:
+            subnet = aws.ec2.get_subnet(id=subnet_id)
+        except Exception as exc:
+            problems.append(f"library-infra:subnetIds has {subnet_id!r}, which does not exist ({_first_line(exc)})")
+            continue
+        if subnet.vpc_id != settings.vpc_id:
+            problems.append(
+                f"library-infra:subnetIds has {subnet_id!r}, which is in {subnet.vpc_id}, not vpcId={settings.vpc_id!r}"
+            )
+        else:
+            zones.add(subnet.availability_zone)
+    if len(zones) < MIN_LOAD_BALANCER_ZONES and not problems:
+        problems.append(
+            f"library-infra:subnetIds={list(settings.subnet_ids)} cover {len(zones)} Availability Zone(s) "
+            f"({', '.join(sorted(zones))}); an Application Load Balancer needs subnets in at least "
+            f"{MIN_LOAD_BALANCER_ZONES}"
+        )
+    return problems
 
 
 def find_database(settings: Settings, vpc_id: str) -> Database | None:

@@ -736,17 +736,17 @@ def _format_one(e: Any) -> list[str]:
 SECRET = "[secret]"
 
 
-def _secret_strings(value: Any) -> set[str]:
+def secret_strings(value: Any) -> set[str]:
     """Every string (and number, as written) inside a config value, however the CLI passed it."""
     if isinstance(value, str):
         found = {value}
         with contextlib.suppress(json.JSONDecodeError):
-            found |= _secret_strings(json.loads(value))
+            found |= secret_strings(json.loads(value))
         return found
     if isinstance(value, Mapping):
-        return {s for v in value.values() for s in _secret_strings(v)}
+        return {s for v in value.values() for s in secret_strings(v)}
     if isinstance(value, list):
-        return {s for v in value for s in _secret_strings(v)}
+        return {s for v in value for s in secret_strings(v)}
     if isinstance(value, bool | int | float):
         return {json.dumps(value)}
     return set()
@@ -772,7 +772,7 @@ def parse_settings(
     """
     problems: list[str] = []
     secret_keys = frozenset(secret_keys)
-    secrets = {s for key in secret_keys if key in raw for s in _secret_strings(raw[key])}
+    secrets = {s for key in secret_keys if key in raw for s in secret_strings(raw[key])}
     if "environment" in secret_keys:
         problems.append(
             f"{NAMESPACE}:environment is set as a secret, but plain variables are written into the task definition "

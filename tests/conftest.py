@@ -64,8 +64,9 @@ REPORTS = ROOT / ".pytest-reports"
 Report = Callable[[str], None]
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if not hasattr(session.config, "workerinput"):  # the controller, or a run without workers
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any worker starts: the controller, or a run without workers, begins with no reports.
+    if not hasattr(config, "workerinput"):
         shutil.rmtree(REPORTS, ignore_errors=True)
         REPORTS.mkdir()
 

@@ -34,6 +34,15 @@ ORGANIZATION = "organization"  # what a DIY backend calls the only organization
 ACCOUNT = "123456789012"
 DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
 DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
+# Subnets the mocks know: id -> (VPC, Availability Zone letter). A private VPC with two zones and a one-zone extra.
+PRIVATE_VPC = "vpc-07dd414387be45a0f"
+SUBNETS = {
+    DEFAULT_SUBNETS[0]: (DEFAULT_VPC, "a"),
+    DEFAULT_SUBNETS[1]: (DEFAULT_VPC, "c"),
+    "subnet-0eb8d0b96a8e96f23": (PRIVATE_VPC, "a"),
+    "subnet-08580256bc5bd0ab1": (PRIVATE_VPC, "c"),
+    "subnet-0a0a0a0a0a0a0a0a2": (PRIVATE_VPC, "a"),
+}
 # The existing database the mocks know: an RDS instance in the default VPC, and a group in another VPC.
 DB_INSTANCE = "library-db"
 DB_SECURITY_GROUPS = ["sg-0db1db1db1db1db1d", "sg-0db0db0db0db0db0d"]
@@ -177,7 +186,16 @@ class AwsMocks(pulumi.runtime.Mocks):
             case "aws:index/getPartition:getPartition":
                 return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
             case "aws:ec2/getVpc:getVpc":
-                return {"id": DEFAULT_VPC, "default": True, "cidrBlock": "172.31.0.0/16"}
+                vpc = args.args.get("id") or DEFAULT_VPC
+                if vpc not in (DEFAULT_VPC, *{v for v, _ in SUBNETS.values()}):
+                    return {}, [("id", "no matching EC2 VPC found")]
+                return {"id": vpc, "default": vpc == DEFAULT_VPC, "cidrBlock": "172.31.0.0/16"}
+            case "aws:ec2/getSubnet:getSubnet":
+                subnet = args.args["id"]
+                if subnet not in SUBNETS:
+                    return {}, [("id", f"reading EC2 Subnet ({subnet}): couldn't find resource")]
+                vpc, zone = SUBNETS[subnet]
+                return {"id": subnet, "vpcId": vpc, "availabilityZone": f"{region}{zone}"}
             case "aws:ec2/getSubnets:getSubnets":
                 return {"ids": list(reversed(DEFAULT_SUBNETS)), "id": region}
             case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

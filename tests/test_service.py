@@ -72,7 +72,11 @@ def test_configured_vpc_and_subnets_replace_the_default_vpc() -> None:
     deployment = run_program(
         "dev", {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": subnets, "assignPublicIp": False, "desiredCount": 3}
     )
-    assert not any(t.startswith("aws:ec2/get") for t, _ in deployment.calls)
+    # The configured VPC and each subnet are looked up (two zones, not the default VPC); never the default VPC.
+    looked_up = [(t, a) for t, a in deployment.calls if t.startswith("aws:ec2/get")]
+    assert ("aws:ec2/getVpc:getVpc", {"id": "vpc-07dd414387be45a0f"}) in looked_up
+    assert sorted(a["id"] for t, a in looked_up if t == "aws:ec2/getSubnet:getSubnet") == sorted(subnets)
+    assert not any(a.get("default") for t, a in looked_up)
     service = deployment.one("aws:ecs/service:Service")
     assert service.inputs["networkConfiguration"]["subnets"] == subnets
     assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
