@@ -1,8 +1,12 @@
 """Stack settings: every ``library-infra:*`` config key, read once and validated before any resource exists.
 
 The program calls :func:`load_settings` first; components receive the frozen :class:`Settings` (or values
-taken from it) and never read ``pulumi.Config`` themselves. Every problem found is reported at once, each
-line naming the key, the bad value and what is allowed. Secret values are never echoed.
+taken from it) and never read ``pulumi.Config`` themselves. Every problem found is reported at once: a key that
+fails on its own does not hide the checks across the other keys. Each line names the key (with its path, such as
+``autoscaling.maxCount``), the bad value (cut to 120 characters) and what is allowed; a misspelt key, at the top
+or inside ``autoscaling``, gets a "did you mean". A key the engine holds as secret shows ``[secret]`` instead of
+its value. Checks that need AWS (regions of ARNs, subnets and their zones, the database) are in ``aws_env``, which
+makes them before any resource is registered.
 """
 
 from __future__ import annotations

@@ -401,3 +401,16 @@ def test_one_bad_key_hides_no_check_that_involves_the_others() -> None:
     message = str(error.value)
     assert "containerPort='http' must be a whole number" in message
     assert "capacityProvider='FARGATE_SPOT' with production=true" in message
+
+
+def test_the_readme_promises_what_a_refusal_holds() -> None:
+    """README: "a message that names the key, the value and what is allowed, and a misspelt key is reported with a
+    suggestion". Held here on one refusal of each kind."""
+    readme = (ROOT / "README.md").read_text()
+    assert "names the key, the value and what is allowed" in readme
+    assert "a misspelt key is reported with a suggestion" in readme
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"cpu": "300", "contanerPort": "8081"}, "dev")
+    lines = str(error.value).splitlines()[1:]
+    assert any("library-infra:cpu=300 is not a Fargate size; use one of 256, 512, 1024" in line for line in lines)
+    assert any("contanerPort is not a setting of this program; did you mean containerPort?" in line for line in lines)
