@@ -581,7 +581,9 @@ class Settings(BaseModel):
                 "the app would listen where no health check looks. Remove it: the program sets it from containerPort"
             )
         for name in sorted(set(self.environment) & set(self.secrets)):
-            problems.append(f"{name} is in both environment and secrets; ECS needs each variable in one of them")
+            problems.append(
+                f"environment.{name} and secrets.{name} both set {name}; ECS needs each variable in one of them"
+            )
         if (self.vpc_id is None) != (not self.subnet_ids):
             problems.append(
                 "vpcId and subnetIds go together: set both (subnets of that VPC) or neither (the default VPC)"
@@ -644,8 +646,8 @@ class Settings(BaseModel):
             )
         if not TASK_FAMILY.match(self.family):
             problems.append(
-                f"task family {_shown(self.family)} (<appName>-<stack>) may hold only letters, digits, '-' and '_'; "
-                f"rename the stack {_shown(self.stack)}"
+                f"appName={_shown(self.app_name)} with the stack {_shown(self.stack)} makes the task family "
+                f"{_shown(self.family)}, which may hold only letters, digits, '-' and '_'; rename the stack"
             )
         if problems:
             raise ValueError("\n".join(problems))

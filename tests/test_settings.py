@@ -106,7 +106,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     (
         "variable both plain and secret",
         {"environment": {"SPRING_DATASOURCE_URL": "jdbc:h2:mem:x"}},
-        ["SPRING_DATASOURCE_URL is in both environment and secrets"],
+        ["environment.SPRING_DATASOURCE_URL and secrets.SPRING_DATASOURCE_URL both set SPRING_DATASOURCE_URL"],
     ),
     (
         "retention CloudWatch does not accept",
@@ -289,7 +289,7 @@ def test_settings_repr_hides_secret_values() -> None:
 
 
 def test_a_stack_name_that_cannot_be_a_task_family_is_refused() -> None:
-    with pytest.raises(ConfigError, match=r"task family 'library-feature\.x'.*rename the stack 'feature\.x'"):
+    with pytest.raises(ConfigError, match=r"stack 'feature\.x' makes the task family 'library-feature\.x'"):
         parse_settings({}, "feature.x")
 
 
