@@ -236,6 +236,7 @@ INVOKE_ACTIONS: dict[str, list[str]] = {
     "aws:index/getPartition:getPartition": [],
     "aws:ec2/getVpc:getVpc": ["ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"],
     "aws:ec2/getSubnets:getSubnets": ["ec2:DescribeSubnets"],
+    "aws:ec2/getSubnet:getSubnet": ["ec2:DescribeSubnets"],
     "aws:ec2/getSecurityGroup:getSecurityGroup": ["ec2:DescribeSecurityGroups"],
     "aws:rds/getInstance:getInstance": ["rds:DescribeDBInstances", "rds:ListTagsForResource"],
     "aws:lb/getListenerRule:getListenerRule": [
@@ -260,8 +261,10 @@ def test_both_ci_roles_may_make_every_lookup_the_program_makes_at_preview(accoun
 
     blue_green = run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "databaseInstance": "library-db"})
     rule = blue_green.outputs["productionListenerRuleArn"]
+    private = {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]}
     runs = [
         run_program("dev", {"databaseSecurityGroupId": "sg-0db0db0db0db0db0d"}, preview=True),
+        run_program("dev", {**private, "assignPublicIp": False}, preview=True),
         run_program(
             "dev",
             {"deploymentStrategy": "BLUE_GREEN", "databaseInstance": "library-db"},
@@ -273,7 +276,11 @@ def test_both_ci_roles_may_make_every_lookup_the_program_makes_at_preview(accoun
     calls = [(token, args) for run in runs for token, args in run.calls]
     tokens = {token for token, _ in calls}
     assert tokens - set(INVOKE_ACTIONS) == set(), "map each new invoke to the IAM actions it needs"
-    assert {"aws:rds/getInstance:getInstance", "aws:lb/getListenerRule:getListenerRule"} <= tokens
+    assert {
+        "aws:rds/getInstance:getInstance",
+        "aws:lb/getListenerRule:getListenerRule",
+        "aws:ec2/getSubnet:getSubnet",
+    } <= tokens
     for purpose in ("preview", "deploy"):
         document = policy(account, purpose)
         for token, args in calls:
