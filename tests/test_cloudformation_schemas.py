@@ -10,6 +10,7 @@ retention AWS does not offer, a bake time over a day) fails here before it fails
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -101,7 +102,10 @@ class Oracle:
         return copy.deepcopy(self._templates[variant])
 
     def check(self, template: dict[str, Any], region: str) -> list[Finding]:
-        return _findings(lint(json.dumps(template), rules=self.rules, config=ManualArgs(regions=[region])))
+        # ensure_ascii=False: cfn-lint's parser refuses the surrogate pairs json.dumps would write for characters
+        # beyond U+FFFF, which ECS takes in a variable.
+        text = json.dumps(template, ensure_ascii=False)
+        return _findings(lint(text, rules=self.rules, config=ManualArgs(regions=[region])))
 
     def findings(self, variant: str) -> list[Finding]:
         if variant not in self._findings:
@@ -111,7 +115,7 @@ class Oracle:
 
 @pytest.fixture(scope="module")
 def oracle() -> Oracle:
-    return Oracle()
+    return shared_oracle()
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -206,3 +210,14 @@ def test_an_input_without_a_mapping_fails(oracle: Oracle) -> None:
 
     with pytest.raises(cfn_mapping.UnmappedInputError, match="dataProtectionPolicy"):
         cfn_mapping.translate(changed)
+
+
+@functools.cache
+def shared_oracle() -> Oracle:
+    """One Oracle per process, for modules that lint runs of their own: cfn-lint's rules are loaded once."""
+    return Oracle()
+
+
+def lint_deployment(deployment: Deployment, region: str) -> list[Finding]:
+    """cfn-lint's findings on everything ``deployment`` registered, translated to CloudFormation, in ``region``."""
+    return shared_oracle().check(cfn_mapping.template(deployment.resources), region)

@@ -197,3 +197,21 @@ def test_an_app_name_that_makes_the_load_balancer_name_invalid_is_refused() -> N
     assert rule.problems("internal-alb-1a2b3c4") == ["begins with 'internal-'"]
     with pytest.raises(ConfigError, match="appName='internal'"):
         parse_settings({"appName": "internal", "dockerContext": "tests/fixtures/app"}, "dev")
+
+
+def name_problems(deployment: Deployment) -> list[str]:
+    """Every name ``deployment`` gives AWS that breaks AWS's rule for it (a type without a known rule is a problem
+    too), and the container's name; for tests that check runs of their own against the same limits."""
+    problems = []
+    for resource in deployment.resources:
+        if resource.type.startswith("library:") or resource.type in UNNAMED:
+            continue
+        if resource.type not in NAMED:
+            problems.append(f"{resource.type}: add where AWS states the limit of its name")
+            continue
+        rule = rule_for(*NAMED[resource.type])
+        name = name_of(resource)
+        problems += [f"{resource.type} {name!r} ({rule.source}): {p}" for p in rule.problems(name)]
+    container_rule = NameRule("ecs ContainerDefinition.name", 255, None, _container_name_text())
+    problems += [f"container: {p}" for p in container_rule.problems(deployment.container()["name"])]
+    return problems

@@ -20,3 +20,12 @@ def test_mypy_reads_every_pulumi_aws_service_the_code_uses() -> None:
             used |= set(re.findall(r"(?<![\w./-])aws\.([a-z][a-z0-9_]*)\.[A-Za-z_]", path.read_text()))
     missing = sorted(s for s in used if f"pulumi_aws.{s}" not in read or f"pulumi_aws.{s}.*" not in read)
     assert missing == [], f"add these to the mypy override that reads pulumi_aws services: {missing}"
+
+
+def test_make_byte_compiles_the_same_pulumi_aws_services_mypy_reads() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    [line] = re.findall(r"^AWS_SERVICES := (.+)$", makefile, flags=re.MULTILINE)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["overrides"]
+    read = {m for o in config if o.get("follow_imports") == "silent" for m in o["module"]}
+    services = {m.split(".")[1] for m in read if m.endswith(".*")}
+    assert set(line.split()) == services
