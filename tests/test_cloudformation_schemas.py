@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -102,15 +103,20 @@ class Oracle:
         return copy.deepcopy(self._templates[variant])
 
     def check(self, template: dict[str, Any], region: str) -> list[Finding]:
-        # ensure_ascii=False: cfn-lint's parser refuses the surrogate pairs json.dumps would write for characters
-        # beyond U+FFFF, which ECS takes in a variable.
-        text = json.dumps(template, ensure_ascii=False)
+        # cfn-lint parses templates as YAML, which refuses both the surrogate-pair escapes json.dumps writes for
+        # characters beyond U+FFFF and raw C1 control characters; ECS takes either in a variable. So: UTF-8 text,
+        # with only the characters YAML cannot hold raw written as JSON escapes.
+        text = YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(template, ensure_ascii=False))
         return _findings(lint(text, rules=self.rules, config=ManualArgs(regions=[region])))
 
     def findings(self, variant: str) -> list[Finding]:
         if variant not in self._findings:
             self._findings[variant] = self.check(self.template(variant), self.region(variant))
         return self._findings[variant]
+
+
+# Characters YAML 1.1 does not allow unescaped in a stream (YAML spec, "Character Set").
+YAML_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @pytest.fixture(scope="module")
