@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from components.execution_role import secrets_read_policy
 from components.secrets import account_keys_arn
-from settings import ConfigError, Settings, mask, secret_strings
+from settings import ConfigError, Settings, mask, refusal
 
 # PutParameter: "The maximum length for a parameter name that you specify is 1011 characters. This includes the
 # characters in the ARN that precede the name you specify".
@@ -69,9 +69,7 @@ def lookup(settings: Settings) -> AwsEnvironment:
             ]
         ).ids.apply(sorted)  # AWS returns them in no fixed order; sorting keeps diffs quiet
     if problems:
-        values = settings.model_dump(by_alias=True, mode="json")
-        hidden = [text for key in settings.secret_keys for text in secret_strings(values.get(key))]
-        raise ConfigError(mask("invalid stack configuration:\n  - " + "\n  - ".join(problems), hidden))
+        raise refusal(problems, settings.secret_texts())
     return AwsEnvironment(
         account_id=pulumi.Output.from_input(account),
         region=pulumi.Output.from_input(region),
@@ -176,18 +174,10 @@ def find_database(settings: Settings, vpc_id: str) -> Database | None:
 
     A refusal never shows a value that was set as a secret, nor the provider's message quoting it.
     """
-    hidden = [
-        str(value)
-        for key, value in (
-            ("databaseInstance", settings.database_instance),
-            ("databaseSecurityGroupId", settings.database_security_group_id),
-        )
-        if value is not None and key in settings.secret_keys
-    ]
     try:
         return _find_database(settings, vpc_id)
-    except ConfigError as refusal:
-        raise ConfigError(mask(str(refusal), hidden)) from None
+    except ConfigError as refused:
+        raise ConfigError(mask(str(refused), settings.secret_texts())) from None
 
 
 def _find_database(settings: Settings, vpc_id: str) -> Database | None:

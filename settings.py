@@ -16,7 +16,7 @@ import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -255,6 +255,11 @@ class Settings(BaseModel):
     database_security_group_id: str | None = None
     database_port: int = 3306
     database_instance: str | None = None
+
+    def secret_texts(self) -> set[str]:
+        """Every value, as text, of the keys the engine holds as secret: what a message must never show."""
+        values = self.model_dump(by_alias=True, mode="json")
+        return {text for key in self.secret_keys for text in secret_strings(values.get(key))}
 
     def shown(self, key: str, value: object) -> str:
         """``value`` of ``key`` as a message may show it: ``[secret]`` for a key set with ``--secret``."""
@@ -693,9 +698,9 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _format(error: ValidationError) -> list[str]:
+def _format(errors: Iterable[Any]) -> list[str]:
     lines = []
-    for e in error.errors():
+    for e in errors:
         msg = e["msg"].removeprefix("Value error, ")
         key = _key_path(e["loc"])
         kind = e["type"]
@@ -730,13 +735,9 @@ def _checks_among_the_others(error: ValidationError, values: Mapping[str, Any], 
     try:
         Settings.model_validate({"stack": stack, **{k: v for k, v in values.items() if k not in failed}})
     except ValidationError as again:
-        found = [line for e in again.errors() if not e["loc"] for line in _format_one(e)]
+        found = [line for line in _format(e for e in again.errors() if not e["loc"]) if line]
         return [line for line in found if not any(re.search(rf"\b{re.escape(k)}\b", line) for k in failed)]
     return []
-
-
-def _format_one(e: Any) -> list[str]:
-    return [line for line in str(e["msg"]).removeprefix("Value error, ").splitlines() if line]
 
 
 SECRET = "[secret]"
@@ -756,6 +757,11 @@ def secret_strings(value: Any) -> set[str]:
     if isinstance(value, bool | int | float):
         return {json.dumps(value)}
     return set()
+
+
+def refusal(problems: Sequence[str], secrets: Collection[str]) -> ConfigError:
+    """The error that stops the program: every problem on a line of its own, no secret value in any of them."""
+    return ConfigError(mask("invalid stack configuration:\n  - " + "\n  - ".join(problems), secrets))
 
 
 def mask(text: str, secrets: Collection[str]) -> str:
@@ -809,12 +815,12 @@ def parse_settings(
     try:
         settings = Settings.model_validate({"stack": stack, "secret_keys": secret_keys, **values})
     except ValidationError as exc:
-        problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc))
+        problems.extend(f"{NAMESPACE}:{line}" for line in _format(exc.errors()))
         problems.extend(f"{NAMESPACE}:{line}" for line in _checks_among_the_others(exc, values, stack))
     if settings is not None and settings.builds_image and project_dir is not None:
         problems.extend(_build_problems(settings, project_dir))
     if problems:
-        raise ConfigError(mask("invalid stack configuration:\n  - " + "\n  - ".join(problems), secrets))
+        raise refusal(problems, secrets)
     assert settings is not None
     return settings
 

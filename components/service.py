@@ -327,7 +327,7 @@ class LoadBalancedService(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=listen_port,
                 to_port=listen_port,
-                cidr_ipv4="0.0.0.0/0",
+                cidr_ipv4=ANYWHERE,
                 opts=child,
             )
         aws.vpc.SecurityGroupEgressRule(
