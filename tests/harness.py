@@ -102,6 +102,16 @@ class Deployment:
         """True when the engine must finish ``dependency`` before it starts ``dependent``."""
         return dependency.urn in dependent.dependencies
 
+    def import_command(self, resource: Registered, stack: str, physical_id: str) -> str:
+        """The ``pulumi import`` that adopts an existing AWS resource exactly where the program declares it."""
+        [parent] = [r for r in self.resources if r.urn == resource.parent]
+        # The engine adds no parent type for the root stack (pulumi/pulumi deploy/source_eval.go); the mocks do.
+        parent_urn = parent.urn.replace("::pulumi:pulumi:Stack$", "::")
+        return (
+            f"pulumi import --stack {stack} {resource.type} {resource.name} {physical_id} "
+            f"--parent '{parent.name}={parent_urn}' --protect=false"
+        )
+
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
 

@@ -176,10 +176,5 @@ def test_a_hand_made_database_rule_is_adopted_into_the_urn_the_program_declares(
     """Following the old README, a team may have added the rule by hand; AWS then refuses the stack's copy as a
     duplicate, and the README's import command must put the existing rule exactly where the program declares it."""
     rule = guarded.named("library-db-from-tasks")
-    [parent] = [r for r in guarded.resources if r.urn == rule.parent]
-    parent_urn = parent.urn.replace("::pulumi:pulumi:Stack$", "::")  # the engine adds no type for the root stack
-    command = (
-        f"pulumi import --stack dev {rule.type} {rule.name} <sgr-id> --parent '{parent.name}={parent_urn}' "
-        "--protect=false"
-    )
+    command = guarded.import_command(rule, "dev", "<sgr-id>")
     assert command in (harness.ROOT / "README.md").read_text()

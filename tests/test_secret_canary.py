@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from settings import SECRET, ConfigError, config_keys
-from tests.harness import ROOT, run_program
+from tests.harness import ROOT, read_yaml, run_program
 
 CANARY = "Canary-5ecr3t-Value-771"
 # A bad value for every kind of key, holding the canary (a valid RDS identifier, so databaseInstance reaches AWS).
@@ -25,7 +24,7 @@ OBJECT_VALUES: dict[str, Any] = {
 
 
 def bad_value(key: str) -> Any:
-    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"].get(key, {})
+    declared = read_yaml(ROOT / "Pulumi.yaml")["config"].get(key, {})
     if key in OBJECT_VALUES:
         return OBJECT_VALUES[key]
     if declared.get("type") == "array":

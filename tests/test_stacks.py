@@ -72,11 +72,5 @@ def test_prod_can_be_recreated_because_the_readme_imports_its_kept_log_group_int
     prod = run_program("prod", stack_outputs={DEV: dev.outputs})
     log_group = prod.one("aws:cloudwatch/logGroup:LogGroup")
     assert log_group.retain_on_delete
-    [parent] = [r for r in prod.resources if r.urn == log_group.parent]
-    # The engine adds no parent type for the root stack (pulumi/pulumi deploy/source_eval.go); the mocks do.
-    parent_urn = parent.urn.replace("::pulumi:pulumi:Stack$", "::")
-    command = (
-        f"pulumi import --stack prod {log_group.type} {log_group.name} {log_group.inputs['name']} "
-        f"--parent '{parent.name}={parent_urn}' --protect=false"
-    )
+    command = prod.import_command(log_group, "prod", log_group.inputs["name"])
     assert command in (ROOT / "README.md").read_text()
