@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from tests.harness import ROOT, Deployment, Registered, run_program
+from tests.iam_model import evaluate
 
 # A value that must never show up in plain text anywhere the engine or a user could see it.
 PASSWORD = "s3cr3t-Pa55word-from-config"
@@ -49,13 +49,13 @@ def execution_role(deployment: Deployment) -> Registered:
 
 
 def permits(policy: dict[str, Any], action: str, resource: str, **context: str) -> bool:
-    """IAM's verdict (as moto evaluates it) on one request against one identity policy."""
-    verdict = IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource, incoming_condition_values=context)
-    return bool(verdict == PermissionResult.PERMITTED)
+    """IAM's verdict on one request against one identity policy (see tests/iam_model.py for why not moto's)."""
+    return bool(evaluate([policy], action, resource, context))
 
 
 def permits_any(policies: list[dict[str, Any]], action: str, resource: str, **context: str) -> bool:
-    return any(permits(p, action, resource, **context) for p in policies)
+    """IAM's verdict against all of a principal's policies together: a Deny in one wins over an Allow in another."""
+    return bool(evaluate(policies, action, resource, context))
 
 
 # What the tests measured (rollout tables, overheads), gathered from every worker and printed after the summary:
