@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import pulumi
 
 NAMESPACE = "library-infra-bootstrap"
+# A repository as GitHub's OIDC tokens name it in `sub`: `owner/name`, or, for repositories created, renamed or
+# transferred since mid-2026 and those that opted in, the immutable form `owner@<owner id>/name@<repository id>`
+# (GitHub, OpenID Connect reference, "Immutable subject claims"). Owner: up to 39 letters, digits and hyphens;
+# repository name: up to 100 letters, digits, '.', '_' and '-'.
 REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+IMMUTABLE_REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}@[1-9][0-9]*/[A-Za-z0-9._-]{1,100}@[1-9][0-9]*$")
 # Git ref and environment names become part of an exact `sub` claim; wildcards would widen the trust.
 NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -30,9 +35,11 @@ class BootstrapSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        if not REPOSITORY.match(self.github_repository):
+        if not (REPOSITORY.match(self.github_repository) or IMMUTABLE_REPOSITORY.match(self.github_repository)):
             problems.append(
-                f"githubRepository={self.github_repository!r} must be owner/name, e.g. my-org/library-infra"
+                f"githubRepository={self.github_repository!r} must be owner/name (e.g. my-org/library-infra) or, "
+                "for a repository whose OIDC tokens carry immutable ids, owner@<owner id>/name@<repository id> "
+                "(e.g. my-org@123456/library-infra@456789): copy the form from the repository's OIDC settings"
             )
         for key, value in (("deployBranch", self.deploy_branch), ("prodEnvironment", self.prod_environment)):
             if not NAME.match(value) or "*" in value:

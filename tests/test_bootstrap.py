@@ -73,6 +73,30 @@ def test_only_main_and_the_prod_environment_may_deploy(account: Deployment) -> N
         assert not may_assume(deploy, sub), sub
 
 
+IMMUTABLE = "my-org@123456/library-infra@456789"
+
+
+def test_a_repository_with_immutable_subject_claims_is_trusted_in_exactly_that_form() -> None:
+    # GitHub, OpenID Connect reference, "Immutable subject claims": the owner's and the repository's numeric ids are
+    # appended to their names with '@' in the default `sub` of repositories created or renamed since mid-2026.
+    deployment = run_bootstrap({"githubRepository": IMMUTABLE})
+    preview, deploy = trust(deployment, "preview"), trust(deployment, "deploy")
+    assert may_assume(preview, f"repo:{IMMUTABLE}:pull_request")
+    assert may_assume(deploy, f"repo:{IMMUTABLE}:ref:refs/heads/main")
+    assert may_assume(deploy, f"repo:{IMMUTABLE}:environment:prod")
+    for sub in (
+        f"repo:{REPO}:ref:refs/heads/main",  # the name-only form: a recycled name would match it
+        "repo:my-org@123456/library-infra@999999:ref:refs/heads/main",  # same names, another repository
+        "repo:my-org@777777/library-infra@456789:ref:refs/heads/main",
+    ):
+        assert not may_assume(deploy, sub), sub
+
+
+def test_a_name_only_repository_refuses_tokens_in_the_immutable_form(account: Deployment) -> None:
+    # A repository that switched to immutable claims must be bootstrapped again with ids; the README says how.
+    assert not may_assume(trust(account, "deploy"), f"repo:{IMMUTABLE}:ref:refs/heads/main")
+
+
 def test_tokens_for_another_audience_are_refused(account: Deployment) -> None:
     assert not may_assume(trust(account, "deploy"), f"repo:{REPO}:ref:refs/heads/main", aud="https://example.com")
 
@@ -203,14 +227,17 @@ def test_outputs_the_workflows_need(account: Deployment) -> None:
     ("field", "value", "message"),
     [
         ("github_repository", "library-infra", "githubRepository='library-infra' must be owner/name"),
-        ("deploy_branch", "release/*", "deployBranch='release/*' must be a plain name"),
+        ("github_repository", "my-org@123/library-infra", "must be owner/name .* or, .*owner@<owner id>/name@<"),
+        ("github_repository", "my-org@x/library-infra@1", "githubRepository='my-org@x/library-infra@1' must be"),
+        ("github_repository", "my-org@0/library-infra@1", "githubRepository='my-org@0/library-infra@1' must be"),
+        ("deploy_branch", "release/*", r"deployBranch='release/\*' must be a plain name"),
         ("prod_environment", "prod env", "prodEnvironment='prod env' must be a plain name"),
         ("parameter_prefix", "/library", "parameterPrefix='/library' must start and end with '/'"),
     ],
 )
 def test_bad_bootstrap_config_is_refused(field: str, value: str, message: str) -> None:
     arguments: dict[str, Any] = {"github_repository": REPO, field: value}
-    with pytest.raises(BootstrapConfigError, match=message.replace("*", r"\*")):
+    with pytest.raises(BootstrapConfigError, match=message):
         BootstrapSettings(**arguments)
 
 
