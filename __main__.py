@@ -49,11 +49,17 @@ execution_role = ExecutionRole(
         partition=where.partition,
         parameter_arns=list(secrets.parameter_arns.values()),
         decrypt_key_arns=secrets.decrypt_key_arns,
+        permissions_boundary=settings.permissions_boundary_arn,
     ),
 )
 task_role = TaskRole(
     f"{app}-task",
-    TaskRoleArgs(account_id=where.account_id, region=where.region, partition=where.partition),
+    TaskRoleArgs(
+        account_id=where.account_id,
+        region=where.region,
+        partition=where.partition,
+        permissions_boundary=settings.permissions_boundary_arn,
+    ),
 )
 image = AppImage(
     app,
@@ -116,6 +122,7 @@ service = LoadBalancedService(
         database_security_group_id=where.database.security_group_id if where.database else None,
         database_port=where.database.port if where.database else settings.database_port,
         previous_production_rule_arn=live_traffic.previous_production_rule() if settings.blue_green else None,
+        permissions_boundary=settings.permissions_boundary_arn,
     ),
 )
 

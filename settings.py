@@ -90,6 +90,8 @@ STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# IAM API reference, Policy: path "/" or "/.../" and a name of 1-128 of [\w+=,.@-].
+IAM_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
@@ -233,6 +235,7 @@ class Settings(BaseModel):
     secrets: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECRETS))
     secret_values: dict[str, SecretStr] = Field(default_factory=dict)
     kms_key_arn: str | None = None
+    permissions_boundary_arn: str | None = None
     repository_name: str = "library-management-system"
     image_uri: str | None = None
     image_from_stack: str | None = None
@@ -431,6 +434,16 @@ class Settings(BaseModel):
             raise ValueError(
                 f"kmsKeyArn={_shown(v)} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "
                 "(an alias ARN cannot be named in an IAM policy)"
+            )
+        return v
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary(cls, v: str | None) -> str | None:
+        if v is not None and not IAM_POLICY_ARN.match(v):
+            raise ValueError(
+                f"permissionsBoundaryArn={_shown(v)} must be an IAM managed policy ARN, "
+                "arn:aws:iam::<account>:policy/<path><name> (bootstrap's output permissionsBoundaryArn)"
             )
         return v
 
@@ -664,6 +677,7 @@ _STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds", "testListe
 # Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
 _OPTIONAL_STRINGS = {
     "kmsKeyArn",
+    "permissionsBoundaryArn",
     "imageUri",
     "imageFromStack",
     "vpcId",

@@ -36,5 +36,7 @@ access = GithubActionsAccess(
 pulumi.export("oidcProviderArn", access.provider_arn)
 pulumi.export("previewRoleArn", access.preview_role.arn)
 pulumi.export("deployRoleArn", access.deploy_role.arn)
+# Set it on every stack of library-infra: `pulumi config set permissionsBoundaryArn <this>`.
+pulumi.export("permissionsBoundaryArn", access.boundary.arn)
 pulumi.export("stateBucketName", state.name if state else "")
 pulumi.export("backendUrl", state.name.apply(lambda b: f"s3://{b}") if state else "")

@@ -3,10 +3,12 @@
 Creates:
 - iam.OpenIdConnectProvider ``<name>-github`` for ``token.actions.githubusercontent.com`` (audience
   ``sts.amazonaws.com``), unless an existing provider ARN is passed in (an account holds one per URL);
-- iam.Role ``<name>-preview`` + iam.RolePolicy: assumable only by pull-request workflows of the repository, allowed
+- iam.Policy ``<name>-workload-boundary`` (path ``/ci/``): the permissions boundary every role of the app must carry;
+- iam.Role ``<name>-preview`` (path ``/ci/``) + iam.RolePolicy: assumable only by pull-request workflows of the repository, allowed
   only what ``pulumi preview`` reads;
-- iam.Role ``<name>-deploy`` + iam.RolePolicy: assumable only by workflows on the deploy branch and jobs in the
-  production environment, allowed to manage what library-infra creates (names starting with ``appName``).
+- iam.Role ``<name>-deploy`` (path ``/ci/``) + iam.RolePolicy: assumable only by workflows on the deploy branch and
+  jobs in the production environment, allowed to manage what library-infra creates (names starting with
+  ``appName``); roles only with the boundary, and nothing under ``/ci/``.
 
 Both trust policies compare the token's ``sub`` with exact strings (StringEquals, no wildcards), so a fork, another
 repository, another branch or a pull request cannot assume the deploy role. The documents come from the pure
@@ -71,6 +73,10 @@ PROGRAM_LOOKUPS = [
     "ecr:GetAuthorizationToken",
 ]
 UNSCOPABLE_ACTIONS += [a for a in PROGRAM_LOOKUPS if a not in UNSCOPABLE_ACTIONS]
+# The CI roles and the boundary live under their own IAM path. A role's ARN holds its path
+# (arn:aws:iam::<account>:role/ci/<name>), and no `role/<appName>-*` the deploy role manages can match `role/ci/...`,
+# because '/' follows "ci" where the pattern needs '-'. An explicit Deny backs that up.
+CI_PATH = "/ci/"
 MANAGED_POLICIES_THE_STACKS_ATTACH = [
     "service-role/AmazonECSTaskExecutionRolePolicy",
     "AmazonECSInfrastructureRolePolicyForLoadBalancers",
@@ -146,6 +152,7 @@ def preview_policy(
         },
     ]
     statements += _state_bucket_statements(partition, state_bucket, ".pulumi/locks/")
+    statements += never_the_ci_itself(partition, account)
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -157,8 +164,12 @@ def deploy_policy(
     parameter_prefix: str,
     repository_name: str,
     state_bucket: str | None,
+    boundary_arn: str,
 ) -> dict[str, Any]:
-    """What ``pulumi up`` of library-infra changes, limited to this account, region and the app's names."""
+    """What ``pulumi up`` of library-infra changes, limited to this account, region and the app's names.
+
+    Roles it creates or changes must carry ``boundary_arn``; it can touch nothing under :data:`CI_PATH`.
+    """
     arn = f"arn:{partition}"
     here = f"{region}:{account}"
     app_roles = f"{arn}:iam::{account}:role/{app_name}-*"
@@ -197,25 +208,38 @@ def deploy_policy(
             ],
         },
         {
-            "Sid": "TheAppsRoles",
+            "Sid": "ReadAndTagTheAppsRoles",
             "Effect": "Allow",
             "Action": [
-                "iam:CreateRole",
-                "iam:DeleteRole",
                 "iam:GetRole",
                 "iam:UpdateRole",
                 "iam:UpdateRoleDescription",
-                "iam:UpdateAssumeRolePolicy",
                 "iam:TagRole",
                 "iam:UntagRole",
-                "iam:PutRolePolicy",
+                "iam:ListRoleTags",
                 "iam:GetRolePolicy",
-                "iam:DeleteRolePolicy",
                 "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
             ],
             "Resource": app_roles,
+        },
+        {
+            # The boundary caps whatever a role of the app is given; iam:PermissionsBoundary is the boundary the role
+            # has (or, for PutRolePermissionsBoundary, gets). Service Authorization Reference, IAM: these actions
+            # support the iam:PermissionsBoundary condition key.
+            "Sid": "ChangeTheAppsRolesOnlyWithinTheBoundary",
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+            ],
+            "Resource": app_roles,
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}},
         },
         {
             "Sid": "OnlyTheEcsManagedPolicies",
@@ -225,7 +249,8 @@ def deploy_policy(
             "Condition": {
                 "ArnEquals": {
                     "iam:PolicyARN": [f"{arn}:iam::aws:policy/{p}" for p in MANAGED_POLICIES_THE_STACKS_ATTACH]
-                }
+                },
+                "StringEquals": {"iam:PermissionsBoundary": boundary_arn},
             },
         },
         {
@@ -333,7 +358,101 @@ def deploy_policy(
         },
     ]
     statements += _state_bucket_statements(partition, state_bucket, "")
+    statements += never_the_ci_itself(partition, account)
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def never_the_ci_itself(partition: str, account: str) -> list[dict[str, Any]]:
+    """Denies that hold whatever else a CI role is allowed: no IAM action on the CI's own roles, boundary and OIDC
+    provider, and no role of the app loses its boundary."""
+    iam = f"arn:{partition}:iam::{account}"
+    return [
+        {
+            "Sid": "NeverTheCiRolesTheBoundaryOrTheOidcProvider",
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": [
+                f"{iam}:role{CI_PATH}*",
+                f"{iam}:policy{CI_PATH}*",
+                f"{iam}:oidc-provider/{GITHUB_OIDC_HOST}",
+            ],
+        },
+        {
+            "Sid": "NeverRemoveABoundary",
+            "Effect": "Deny",
+            "Action": "iam:DeleteRolePermissionsBoundary",
+            "Resource": "*",
+        },
+    ]
+
+
+def workload_boundary(partition: str, region: str, account: str, parameter_prefix: str) -> dict[str, Any]:
+    """The most any role of the app may do, whatever policy it is given: what the program's roles need.
+
+    - execution role: AmazonECSTaskExecutionRolePolicy (ECR pulls, log events) and the configured SSM parameters,
+      decrypted only through SSM;
+    - task role: the ssmmessages channels of ECS Exec;
+    - blue/green infrastructure role: AmazonECSInfrastructureRolePolicyForLoadBalancers (listeners, rules and
+      targets of this region's load balancers).
+    Nothing of IAM, STS or the CI's own path, so a role of the app can never grant, assume or widen anything.
+    """
+    arn = f"arn:{partition}"
+    here = f"{region}:{account}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PullImagesAndWriteLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadTheAppsParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": f"{arn}:ssm:{here}:parameter{parameter_prefix}*",
+            },
+            {
+                "Sid": "DecryptOnlyThroughSsm",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": f"{arn}:kms:{here}:key/*",
+                "Condition": {"StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"}},
+            },
+            {
+                "Sid": "EcsExec",
+                "Effect": "Allow",
+                "Action": [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "BlueGreenTraffic",
+                "Effect": "Allow",
+                "Action": "elasticloadbalancing:*",
+                "Resource": f"{arn}:elasticloadbalancing:{here}:*",
+            },
+            {
+                "Sid": "BlueGreenLookups",
+                "Effect": "Allow",
+                "Action": "elasticloadbalancing:Describe*",
+                "Resource": "*",
+            },
+            {"Sid": "NoIamOrSts", "Effect": "Deny", "Action": ["iam:*", "sts:*"], "Resource": "*"},
+        ],
+    }
 
 
 def _trust_document(provider_arn: pulumi.Output[str], repository: str, claims: list[str]) -> pulumi.Output[str]:
@@ -359,6 +478,7 @@ class GithubActionsAccess(pulumi.ComponentResource):
     provider_arn: pulumi.Output[str]
     preview_role: aws.iam.Role
     deploy_role: aws.iam.Role
+    boundary: aws.iam.Policy
 
     def __init__(self, name: str, args: GithubActionsAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("library:bootstrap:GithubActionsAccess", name, None, opts)
@@ -375,6 +495,16 @@ class GithubActionsAccess(pulumi.ComponentResource):
             ).arn
 
         repo = args.github_repository
+        self.boundary = aws.iam.Policy(
+            f"{name}-workload-boundary",
+            name=f"{name}-workload-boundary",
+            path=CI_PATH,
+            description=f"Permissions boundary of every role the {args.app_name} stacks create",
+            policy=pulumi.Output.all(args.partition, args.region, args.account_id).apply(
+                lambda w: json.dumps(workload_boundary(w[0], w[1], w[2], args.parameter_prefix))
+            ),
+            opts=child,
+        )
         claims = {
             "preview": ["pull_request"],
             "deploy": [f"ref:refs/heads/{args.deploy_branch}", f"environment:{args.prod_environment}"],
@@ -383,14 +513,16 @@ class GithubActionsAccess(pulumi.ComponentResource):
         for purpose, purpose_claims in claims.items():
             roles[purpose] = aws.iam.Role(
                 f"{name}-{purpose}",
+                path=CI_PATH,
                 description=f"GitHub Actions of {repo}: {purpose} library-infra",
                 assume_role_policy=_trust_document(self.provider_arn, repo, purpose_claims),
                 max_session_duration=3600,
+                # The path is part of the ARN; roles created before it moved are replaced, not renamed.
                 opts=child,
             )
         self.preview_role, self.deploy_role = roles["preview"], roles["deploy"]
 
-        where = pulumi.Output.all(args.partition, args.region, args.account_id, args.state_bucket)
+        where = pulumi.Output.all(args.partition, args.region, args.account_id, args.state_bucket, self.boundary.arn)
         aws.iam.RolePolicy(
             f"{name}-preview",
             role=self.preview_role.id,
@@ -405,7 +537,14 @@ class GithubActionsAccess(pulumi.ComponentResource):
             policy=where.apply(
                 lambda w: json.dumps(
                     deploy_policy(
-                        w[0], w[1], w[2], args.app_name, args.parameter_prefix, args.repository_name, w[3] or None
+                        w[0],
+                        w[1],
+                        w[2],
+                        args.app_name,
+                        args.parameter_prefix,
+                        args.repository_name,
+                        w[3] or None,
+                        w[4],
                     )
                 )
             ),
@@ -416,5 +555,6 @@ class GithubActionsAccess(pulumi.ComponentResource):
                 "providerArn": self.provider_arn,
                 "previewRoleArn": self.preview_role.arn,
                 "deployRoleArn": self.deploy_role.arn,
+                "permissionsBoundaryArn": self.boundary.arn,
             }
         )

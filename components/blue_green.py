@@ -111,6 +111,8 @@ class BlueGreenRoutingArgs:
     """The production rule the previous deployment exported, whose live weights the rule keeps."""
     green_target_group_name: str | None = None
     """Logical name of the green target group (the provider adds 8 characters; AWS allows 32)."""
+    permissions_boundary: str | None = None
+    """Managed policy every role of the stack carries as its permissions boundary (bootstrap's, for CI)."""
 
 
 class BlueGreenRouting(pulumi.ComponentResource):
@@ -177,6 +179,7 @@ class BlueGreenRouting(pulumi.ComponentResource):
             f"{name}-infrastructure",
             description="Lets ECS shift traffic between the blue and green target groups",
             assume_role_policy=json.dumps(ecs_infrastructure_trust_policy()),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(

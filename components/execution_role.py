@@ -76,6 +76,8 @@ class ExecutionRoleArgs:
     """ARNs of the SSM parameters the container gets as secrets."""
     decrypt_key_arns: Sequence[pulumi.Input[str]]
     """KMS keys (or an account/region key pattern) that encrypt those parameters."""
+    permissions_boundary: str | None = None
+    """Managed policy every role of the stack carries as its permissions boundary (bootstrap's, for CI)."""
 
 
 class ExecutionRole(pulumi.ComponentResource):
@@ -93,6 +95,7 @@ class ExecutionRole(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
                 lambda account: json.dumps(ecs_tasks_trust_policy(account))
             ),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         managed = aws.iam.RolePolicyAttachment(

@@ -108,6 +108,8 @@ class LoadBalancedServiceArgs:
     database_port: int = 3306
     previous_production_rule_arn: pulumi.Input[str | None] = None
     """BLUE_GREEN: the production listener rule the previous deployment exported; its live weights are kept."""
+    permissions_boundary: str | None = None
+    """Managed policy every role of the stack carries as its permissions boundary (bootstrap's, for CI)."""
 
     @property
     def blue_green(self) -> bool:
@@ -202,6 +204,7 @@ class LoadBalancedService(pulumi.ComponentResource):
                     previous_production_rule_arn=args.previous_production_rule_arn,
                     # AWS allows 32 characters for a target group and the provider adds 8 to the logical name.
                     green_target_group_name=f"{name}-grn",
+                    permissions_boundary=args.permissions_boundary,
                 ),
                 opts=child,
             )

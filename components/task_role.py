@@ -42,6 +42,8 @@ class TaskRoleArgs:
     region: pulumi.Input[str]
     partition: pulumi.Input[str]
     enable_execute_command: bool = True
+    permissions_boundary: str | None = None
+    """Managed policy every role of the stack carries as its permissions boundary (bootstrap's, for CI)."""
 
 
 class TaskRole(pulumi.ComponentResource):
@@ -58,6 +60,7 @@ class TaskRole(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.all(args.partition, args.region, args.account_id).apply(
                 lambda a: json.dumps(ecs_tasks_trust_policy(str(a[2]), f"arn:{a[0]}:ecs:{a[1]}:{a[2]}:*"))
             ),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         self.arn = self.role.arn

@@ -255,7 +255,11 @@ class AwsMocks(pulumi.runtime.Mocks):
                     raise Exception(f"unknown stack {stack_name}: no such stack in this backend")
                 return stack_name, {"name": stack_name, "outputs": dict(self.stack_outputs[stack_name])}
             case "aws:iam/role:Role":
-                state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT}:role/{name}")
+                path = inputs.get("path") or "/"
+                state.update(name=name, path=path, arn=f"arn:aws:iam::{ACCOUNT}:role{path}{name}")
+            case "aws:iam/policy:Policy":
+                path = inputs.get("path") or "/"
+                state.update(name=name, path=path, arn=f"arn:aws:iam::{ACCOUNT}:policy{path}{name}")
             case "aws:iam/rolePolicy:RolePolicy":
                 physical_id = f"{inputs['role']}:{name}"
             case "aws:kms/key:Key":

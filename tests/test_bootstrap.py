@@ -143,16 +143,16 @@ def test_preview_role_cannot_change_anything(account: Deployment) -> None:
 
 def test_deploy_role_manages_only_the_apps_roles_and_passes_them_only_to_ecs(account: Deployment) -> None:
     deploy = policy(account, "deploy")
+    bounded = {"iam:PermissionsBoundary": account.outputs["permissionsBoundaryArn"]}
     app_role = f"arn:aws:iam::{ACCOUNT}:role/library-execution-1a2b3c4"
-    assert permits(deploy, "iam:CreateRole", app_role)
-    assert not permits(deploy, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/admin")
+    assert permits(deploy, "iam:CreateRole", app_role, **bounded)
+    assert not permits(deploy, "iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/admin", **bounded)
     assert permits(deploy, "iam:PassRole", app_role, **{"iam:PassedToService": "ecs-tasks.amazonaws.com"})
     assert not permits(deploy, "iam:PassRole", app_role, **{"iam:PassedToService": "ec2.amazonaws.com"})
-    [attach] = [s for s in deploy["Statement"] if s["Sid"] == "OnlyTheEcsManagedPolicies"]
-    assert attach["Condition"]["ArnEquals"]["iam:PolicyARN"] == [
-        "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-        "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers",
-    ]
+    execution = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    assert permits(deploy, "iam:AttachRolePolicy", app_role, **bounded, **{"iam:PolicyARN": execution})
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert not permits(deploy, "iam:AttachRolePolicy", app_role, **bounded, **{"iam:PolicyARN": admin})
 
 
 def test_deploy_role_stays_in_its_account_region_and_names(account: Deployment) -> None:
@@ -216,6 +216,7 @@ def test_outputs_the_workflows_need(account: Deployment) -> None:
         "oidcProviderArn",
         "previewRoleArn",
         "deployRoleArn",
+        "permissionsBoundaryArn",
         "stateBucketName",
         "backendUrl",
     }
@@ -249,6 +250,8 @@ def iam() -> Iterator[Any]:
 
 def test_bootstrap_iam_documents_are_accepted_by_iam(account: Deployment, iam: Any) -> None:
     iam.create_open_id_connect_provider(Url=f"https://{HOST}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=[])
+    boundary = account.one("aws:iam/policy:Policy").inputs
+    iam.create_policy(PolicyName=boundary["name"], Path=boundary["path"], PolicyDocument=boundary["policy"])
     for purpose in ("preview", "deploy"):
         name = f"library-infra-ci-{purpose}"
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust(account, purpose)))
