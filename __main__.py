@@ -69,7 +69,7 @@ image = AppImage(
         context=settings.docker_context,
         dockerfile=settings.dockerfile,
         platform=settings.platform,
-        image_uri=promotion.promoted_image(settings.image_from_stack)
+        image_uri=promotion.promoted_image(settings.image_from_stack, approved=settings.image_uri)
         if settings.image_from_stack
         else settings.image_uri,
         production=settings.production,

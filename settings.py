@@ -90,6 +90,16 @@ STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# A deploy must end, even by timing out, while its job runs and its AWS credentials last, or it leaves the stack
+# locked and half-changed. The deploy jobs' timeout-minutes and configure-aws-credentials' role-duration-seconds
+# (default 3600, within the deploy role's MaxSessionDuration) give CI_SESSION_MINUTES; checkout, installs, refresh and
+# the image build take up to CI_SETUP_MINUTES; the service's wait for a steady state (components/service.py) is
+# STEADY_STATE_MINUTES plus the bake time. tests/test_ci_budget.py reads the first and last from the workflows, the
+# bootstrap and the registered service.
+CI_SESSION_MINUTES = 60
+CI_SETUP_MINUTES = 10
+STEADY_STATE_MINUTES = 30
+MAX_BAKE_MINUTES = CI_SESSION_MINUTES - CI_SETUP_MINUTES - STEADY_STATE_MINUTES
 # IAM API reference, Policy: path "/" or "/.../" and a name of 1-128 of [\w+=,.@-].
 IAM_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -490,8 +500,12 @@ class Settings(BaseModel):
     @field_validator("bake_time_minutes")
     @classmethod
     def _bake(cls, v: int) -> int:
-        if not 0 <= v <= 1440:
-            raise ValueError(f"bakeTimeMinutes={v} is outside what ECS allows; use 0-1440 minutes")
+        if not 0 <= v <= MAX_BAKE_MINUTES:
+            raise ValueError(
+                f"bakeTimeMinutes={v} is more than a deploy can wait; use 0-{MAX_BAKE_MINUTES} minutes: the deploy "
+                f"job and its AWS session last {CI_SESSION_MINUTES} minutes, and `pulumi up` waits up to "
+                f"{STEADY_STATE_MINUTES} minutes plus the bake time for the service (ECS itself allows 1440)"
+            )
         return v
 
     @field_validator("test_listener_port")
@@ -656,8 +670,12 @@ class Settings(BaseModel):
                 "databaseSecurityGroupId and databaseInstance both name the database; set only one of them "
                 "(databaseInstance looks up the instance's security group and port)"
             )
-        if self.image_uri is not None and self.image_from_stack is not None:
-            problems.append("imageUri and imageFromStack both name the image to deploy; set only one of them")
+        if self.production and self.secret_values:
+            problems.append(
+                "secretValues cannot be used with production: true: the stack would hold the credential, and every "
+                "preview (pull requests run them) decrypts the stack's config and state. Create the SecureString "
+                "outside Pulumi (aws ssm put-parameter --type SecureString) and name it in secrets"
+            )
         if self.image_from_stack is not None and self.image_from_stack.split("/")[1:] == [NAMESPACE, self.stack]:
             problems.append(
                 f"imageFromStack={_shown(self.image_from_stack)} names this stack; promote from another stack"

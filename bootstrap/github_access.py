@@ -4,8 +4,8 @@ Creates:
 - iam.OpenIdConnectProvider ``<name>-github`` for ``token.actions.githubusercontent.com`` (audience
   ``sts.amazonaws.com``), unless an existing provider ARN is passed in (an account holds one per URL);
 - iam.Policy ``<name>-workload-boundary`` (path ``/ci/``): the permissions boundary every role of the app must carry;
-- iam.Role ``<name>-preview`` (path ``/ci/``) + iam.RolePolicy: assumable only by pull-request workflows of the repository, allowed
-  only what ``pulumi preview`` reads;
+- iam.Role ``<name>-preview`` (path ``/ci/``) + iam.RolePolicy: assumable only by pull-request workflows of the
+  repository, allowed only what ``pulumi preview`` reads;
 - iam.Role ``<name>-deploy`` (path ``/ci/``) + iam.RolePolicy: assumable only by workflows on the deploy branch and
   jobs in the production environment, allowed to manage what library-infra creates (names starting with
   ``appName``); roles only with the boundary, and nothing under ``/ci/``.

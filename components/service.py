@@ -39,6 +39,10 @@ from components.autoscaling import ServiceAutoscaling, ServiceAutoscalingArgs
 from components.blue_green import BlueGreenRouting, BlueGreenRoutingArgs
 from components.rollback_alarms import RollbackAlarms, RollbackAlarmsArgs
 
+# How long `pulumi up` waits for the service to settle, beyond a blue/green bake (settings.MAX_BAKE_MINUTES keeps the
+# sum inside a CI job and its AWS session).
+STEADY_STATE_MINUTES = 30
+
 HTTP_PORT = 80
 HTTPS_PORT = 443
 ANYWHERE = "0.0.0.0/0"
@@ -237,7 +241,7 @@ class LoadBalancedService(pulumi.ComponentResource):
         )
 
         # wait_for_steady_state includes the bake time of a blue/green deployment.
-        steady_timeout = f"{30 + (args.bake_time_minutes if args.blue_green else 0)}m"
+        steady_timeout = f"{STEADY_STATE_MINUTES + (args.bake_time_minutes if args.blue_green else 0)}m"
         self.service = aws.ecs.Service(
             name,
             cluster=self.cluster.arn,

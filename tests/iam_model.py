@@ -29,7 +29,7 @@ from typing import Any
 Context = Mapping[str, str | Sequence[str]]
 
 
-class UnsupportedCondition(ValueError):
+class UnsupportedConditionError(ValueError):
     """A condition operator this model does not implement: failing loudly beats guessing."""
 
 
@@ -84,7 +84,7 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Context) -
     negated = operator in _NEGATED
     base = _NEGATED.get(operator, operator)
     if base not in _MATCHERS:
-        raise UnsupportedCondition(f"condition operator {operator!r} is not modelled")
+        raise UnsupportedConditionError(f"condition operator {operator!r} is not modelled")
     if not present:
         if qualifier == "ForAllValues":
             return True  # documented: ForAllValues is true when the key is missing or empty
@@ -102,7 +102,7 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Context) -
     if qualifier == "ForAnyValue":
         return any(one(a) for a in actual)
     if len(actual) != 1:
-        raise UnsupportedCondition(f"{key} has several values; use ForAnyValue or ForAllValues")
+        raise UnsupportedConditionError(f"{key} has several values; use ForAnyValue or ForAllValues")
     return one(actual[0])
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from tests.iam_model import UnsupportedCondition, evaluate
+from tests.iam_model import UnsupportedConditionError, evaluate
 
 ROLE = "arn:aws:iam::123456789012:role/library-execution-1a2b3c4"
 
@@ -104,7 +104,8 @@ def test_a_deny_in_any_policy_wins_and_a_boundary_must_allow_too() -> None:
     boundary = allow(["logs:*", "ssm:GetParameters"])
     assert evaluate([allow("*")], "logs:PutLogEvents", "*", boundary=boundary)
     verdict = evaluate([allow("*")], "iam:CreateUser", "*", boundary=boundary)
-    assert not verdict and "boundary" in verdict.reason
+    assert not verdict
+    assert "boundary" in verdict.reason
     assert not evaluate([allow("logs:*")], "ssm:GetParameters", "*", boundary=boundary)
 
 
@@ -135,7 +136,7 @@ def test_not_action_and_not_resource_exclude() -> None:
 
 
 def test_an_operator_the_model_does_not_know_fails_loudly() -> None:
-    with pytest.raises(UnsupportedCondition, match="NumericLessThan"):
+    with pytest.raises(UnsupportedConditionError, match="NumericLessThan"):
         evaluate(
             [allow("s3:*", "*", {"NumericLessThan": {"s3:max-keys": "10"}})], "s3:ListBucket", "*", {"s3:max-keys": "5"}
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promotion import PromotionError, checked_image
+from promotion import PromotionError, checked_image, not_deployed_yet
 from tests.harness import Deployment, run_program
 
 DEV = "organization/library-infra/dev"
@@ -39,3 +39,36 @@ def test_only_digest_pinned_images_are_promoted() -> None:
     with pytest.raises(PromotionError, match="not repo@sha256:<digest>"):
         checked_image("repo:latest", DEV)
     assert checked_image("repo@sha256:" + "c" * 64, DEV) == "repo@sha256:" + "c" * 64
+
+
+QA = "organization/library-infra/qa"
+
+
+def test_an_approved_digest_is_deployed_while_the_source_stack_still_exports_it(dev: Deployment) -> None:
+    approved = dev.outputs["imageUri"]
+    promoted = run_program("dev", {"imageFromStack": QA, "imageUri": approved}, stack_outputs={QA: dev.outputs})
+    assert promoted.container()["image"] == approved
+    assert promoted.of_type("docker:index/image:Image") == []
+
+
+def test_a_source_stack_deployed_again_since_the_approval_stops_the_deploy(dev: Deployment) -> None:
+    # While prod of run N waited for approval, dev deployed run N+1's image: approving N must not ship N+1.
+    seen = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/library-management-system@sha256:" + "a" * 64
+    with pytest.raises(Exception, match=r"imageUri=.*sha256:a{64}' is the image approved for this deploy, but stack"):
+        run_program("dev", {"imageFromStack": QA, "imageUri": seen}, stack_outputs={QA: dev.outputs}, cached=False)
+    with pytest.raises(Exception, match="is the image approved for this deploy"):
+        run_program(
+            "dev", {"imageFromStack": QA, "imageUri": seen}, stack_outputs={QA: dev.outputs}, preview=True, cached=False
+        )
+
+
+def test_a_preview_before_the_source_stack_was_ever_deployed_warns_instead_of_failing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    preview = run_program("dev", {"imageFromStack": QA}, stack_outputs={QA: {}}, preview=True, cached=False)
+    assert preview.container()["image"] == not_deployed_yet(QA)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    [warning] = [w for w in warnings if "exports no imageUri; deploy it first" in w]
+    assert "placeholder" in warning
+    with pytest.raises(Exception, match="exports no imageUri; deploy it first"):
+        run_program("dev", {"imageFromStack": QA}, stack_outputs={QA: {}}, cached=False)

@@ -144,11 +144,6 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("missing Dockerfile", {"dockerfile": "docker/Dockerfile.app"}, ["dockerfile='docker/Dockerfile.app' does not"]),
     (
-        "imageUri and imageFromStack together",
-        {"imageUri": "repo@sha256:" + "a" * 64, "imageFromStack": "organization/library-infra/qa"},
-        ["imageUri and imageFromStack both name the image to deploy; set only one of them"],
-    ),
-    (
         "imageFromStack not fully qualified",
         {"imageFromStack": "dev"},
         ["imageFromStack='dev' must be a fully qualified stack name, <organization>/<project>/<stack>"],
@@ -170,8 +165,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "bake time beyond ECS's limit",
-        {"bakeTimeMinutes": 1441},
-        ["bakeTimeMinutes=1441 is outside what ECS allows; use 0-1440"],
+        {"bakeTimeMinutes": 21},
+        ["bakeTimeMinutes=21 is more than a deploy can wait; use 0-20 minutes"],
     ),
     (
         "test listener on the production port",
@@ -414,3 +409,13 @@ def test_the_readme_promises_what_a_refusal_holds() -> None:
     lines = str(error.value).splitlines()[1:]
     assert any("library-infra:cpu=300 is not a Fargate size; use one of 256, 512, 1024" in line for line in lines)
     assert any("contanerPort is not a setting of this program; did you mean containerPort?" in line for line in lines)
+
+
+def test_production_holds_no_credential_a_pull_request_preview_could_decrypt() -> None:
+    with pytest.raises(ConfigError, match="secretValues cannot be used with production: true") as refused:
+        parse_settings(
+            {"production": "true", "secretValues": '{"SPRING_DATASOURCE_PASSWORD": "x"}'},
+            stack="prod",
+            secret_keys=frozenset({"secretValues"}),
+        )
+    assert "put-parameter --type SecureString" in str(refused.value)
