@@ -21,6 +21,7 @@ access = GithubActionsAccess(
     GithubActionsAccessArgs(
         github_repository=settings.github_repository,
         deploy_branch=settings.deploy_branch,
+        dev_environment=settings.dev_environment,
         prod_environment=settings.prod_environment,
         app_name=settings.app_name,
         parameter_prefix=settings.parameter_prefix,
@@ -30,6 +31,7 @@ access = GithubActionsAccess(
         partition=aws.get_partition_output().partition,
         existing_provider_arn=existing_provider,
         state_bucket=state.name if state else None,
+        stacks=settings.stacks,
     ),
 )
 
@@ -39,4 +41,11 @@ pulumi.export("deployRoleArn", access.deploy_role.arn)
 # Set it on every stack of library-infra: `pulumi config set permissionsBoundaryArn <this>`.
 pulumi.export("permissionsBoundaryArn", access.boundary.arn)
 pulumi.export("stateBucketName", state.name if state else "")
-pulumi.export("backendUrl", state.name.apply(lambda b: f"s3://{b}") if state else "")
+# The region travels in the URL, so `pulumi login` reaches the bucket whatever AWS_REGION says.
+region = aws.get_region_output().region
+pulumi.export(
+    "backendUrl",
+    pulumi.Output.all(state.name, region).apply(lambda a: f"s3://{a[0]}?region={a[1]}") if state else "",
+)
+# Per stack: `pulumi stack init <stack> --secrets-provider <this>` (or `pulumi stack change-secrets-provider <this>`).
+pulumi.export("secretsProviders", access.secrets_providers)

@@ -64,6 +64,7 @@ UNSCOPABLE_ACTIONS = [
 PROGRAM_LOOKUPS = [
     "ec2:DescribeVpcs",
     "ec2:DescribeVpcAttribute",
+    "ec2:DescribeRouteTables",  # aws_vpc reads the main route table (it only warns when refused)
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
     "rds:DescribeDBInstances",
@@ -72,7 +73,35 @@ PROGRAM_LOOKUPS = [
     "elasticloadbalancing:DescribeTags",
     "ecr:GetAuthorizationToken",
 ]
-UNSCOPABLE_ACTIONS += [a for a in PROGRAM_LOOKUPS if a not in UNSCOPABLE_ACTIONS]
+# Elastic Load Balancing checks these EC2 permissions on the caller of CreateLoadBalancer and CreateTargetGroup
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-permissions.html); reading a load
+# balancer also asks for its capacity reservation.
+LOAD_BALANCING_CALLER_CHECKS = [
+    "ec2:DescribeAccountAttributes",
+    "ec2:DescribeAddresses",
+    "ec2:DescribeInternetGateways",
+    "elasticloadbalancing:DescribeCapacityReservation",
+]
+# What `pulumi preview --refresh` reads of resources AWS offers no resource-level permission for.
+REFRESH_READS_WITHOUT_RESOURCE = [
+    "ec2:DescribeSecurityGroupRules",
+    "ecs:DescribeTaskDefinition",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeCapacityReservation",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "logs:DescribeLogGroups",
+    "ssm:DescribeParameters",
+    "kms:ListAliases",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+]
+UNSCOPABLE_ACTIONS += [a for a in PROGRAM_LOOKUPS + LOAD_BALANCING_CALLER_CHECKS if a not in UNSCOPABLE_ACTIONS]
 # The CI roles and the boundary live under their own IAM path. A role's ARN holds its path
 # (arn:aws:iam::<account>:role/ci/<name>), and no `role/<appName>-*` the deploy role manages can match `role/ci/...`,
 # because '/' follows "ci" where the pattern needs '-'. An explicit Deny backs that up.
@@ -108,10 +137,11 @@ def github_trust_policy(provider_arn: str, repository: str, claims: Sequence[str
     }
 
 
-def _state_bucket_statements(partition: str, bucket: str | None, write_prefix: str) -> list[dict[str, Any]]:
+def _state_bucket_statements(partition: str, bucket: str | None, write_prefix: str | None) -> list[dict[str, Any]]:
+    """Read the state; write it (under ``write_prefix``) only when given one."""
     if bucket is None:
         return []
-    return [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "ListStateBucket",
             "Effect": "Allow",
@@ -124,34 +154,116 @@ def _state_bucket_statements(partition: str, bucket: str | None, write_prefix: s
             "Action": "s3:GetObject",
             "Resource": f"arn:{partition}:s3:::{bucket}/*",
         },
-        {
-            "Sid": "WriteState",
-            "Effect": "Allow",
-            "Action": ["s3:PutObject", "s3:DeleteObject"],
-            "Resource": f"arn:{partition}:s3:::{bucket}/{write_prefix}*",
-        },
     ]
+    if write_prefix is not None:
+        statements.append(
+            {
+                "Sid": "WriteState",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": f"arn:{partition}:s3:::{bucket}/{write_prefix}*",
+            }
+        )
+    return statements
 
 
 def preview_policy(
-    partition: str, region: str, account: str, parameter_prefix: str, state_bucket: str | None
+    partition: str,
+    region: str,
+    account: str,
+    app_name: str,
+    parameter_prefix: str,
+    repository_name: str,
+    state_bucket: str | None,
+    stack_key_arns: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """What ``pulumi preview`` of library-infra reads: its lookups, and the state (plus its lock)."""
+    """What ``pulumi preview --refresh`` of library-infra reads: its look-ups, every resource it refreshes, the state,
+    and each stack's secrets key to open the stack. Decrypt only: a preview writes no state, takes no lock (only
+    update, refresh, destroy and import do) and changes nothing."""
+    arn = f"arn:{partition}"
+    here = f"{region}:{account}"
     statements: list[dict[str, Any]] = [
         {
             "Sid": "Lookups",
             "Effect": "Allow",
-            "Action": PROGRAM_LOOKUPS,
+            "Action": sorted(set(PROGRAM_LOOKUPS + REFRESH_READS_WITHOUT_RESOURCE)),
             "Resource": "*",
         },
         {
             "Sid": "FindParametersWithoutDecrypting",
             "Effect": "Allow",
-            "Action": "ssm:GetParameter",
-            "Resource": f"arn:{partition}:ssm:{region}:{account}:parameter{parameter_prefix}*",
+            "Action": ["ssm:GetParameter", "ssm:ListTagsForResource"],
+            "Resource": f"{arn}:ssm:{here}:parameter{parameter_prefix}*",
+        },
+        {
+            "Sid": "RefreshTheAppsRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRoleTags",
+            ],
+            "Resource": f"{arn}:iam::{account}:role/{app_name}-*",
+        },
+        {
+            "Sid": "RefreshTheRepository",
+            "Effect": "Allow",
+            "Action": ["ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:GetLifecyclePolicy"],
+            "Resource": f"{arn}:ecr:{here}:repository/{repository_name}",
+        },
+        {
+            "Sid": "RefreshEcs",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeClusters", "ecs:DescribeServices", "ecs:ListTagsForResource"],
+            "Resource": f"{arn}:ecs:{here}:*",
+        },
+        {
+            "Sid": "RefreshLogsAlarmsAndScaling",
+            "Effect": "Allow",
+            "Action": [
+                "logs:ListTagsForResource",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
+                "application-autoscaling:ListTagsForResource",
+            ],
+            "Resource": [
+                f"{arn}:logs:{here}:log-group:/ecs/{app_name}-*",
+                f"{arn}:cloudwatch:{here}:alarm:{app_name}-*",
+                f"{arn}:cloudwatch:{here}:alarm:TargetTracking-service/{app_name}-*",
+                f"{arn}:application-autoscaling:{here}:scalable-target/*",
+            ],
+        },
+        {
+            "Sid": "RefreshKeys",
+            "Effect": "Allow",
+            "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
+            "Resource": f"{arn}:kms:{here}:key/*",
+        },
+        {
+            # Refreshing a stack-owned SecureString reads it decrypted. Only the keys the stacks create for their
+            # own parameters (alias/<appName>-secrets-<stack>), only through SSM; production stacks own none.
+            "Sid": "RefreshStackOwnedParameters",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": f"{arn}:kms:{here}:key/*",
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"ssm.{region}.amazonaws.com"},
+                "ForAnyValue:StringLike": {"kms:ResourceAliases": f"alias/{app_name}-secrets-*"},
+            },
         },
     ]
-    statements += _state_bucket_statements(partition, state_bucket, ".pulumi/locks/")
+    if stack_key_arns:
+        statements.append(
+            {
+                "Sid": "OpenTheStacksSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": list(stack_key_arns),
+            }
+        )
+    statements += _state_bucket_statements(partition, state_bucket, None)
     statements += never_the_ci_itself(partition, account)
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -288,6 +400,15 @@ def deploy_policy(
             "Resource": f"{arn}:cloudwatch:{here}:alarm:{app_name}-*",
         },
         {
+            # A target-tracking policy makes Application Auto Scaling create and delete these alarms with the
+            # caller's permissions (Application Auto Scaling user guide, identity-based policy examples); the
+            # cluster's name, and so the alarm's, starts with appName.
+            "Sid": "TargetTrackingAlarms",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms"],
+            "Resource": f"{arn}:cloudwatch:{here}:alarm:TargetTracking-service/{app_name}-*",
+        },
+        {
             "Sid": "ServiceAutoscaling",
             "Effect": "Allow",
             "Action": [
@@ -333,6 +454,7 @@ def deploy_policy(
                 "kms:TagResource",
                 "kms:UntagResource",
                 "kms:ScheduleKeyDeletion",
+                "kms:UpdateKeyDescription",
                 "kms:Encrypt",
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
@@ -463,6 +585,7 @@ def _trust_document(provider_arn: pulumi.Output[str], repository: str, claims: l
 class GithubActionsAccessArgs:
     github_repository: str
     deploy_branch: str
+    dev_environment: str
     prod_environment: str
     app_name: str
     parameter_prefix: str
@@ -472,6 +595,8 @@ class GithubActionsAccessArgs:
     partition: pulumi.Input[str]
     existing_provider_arn: pulumi.Input[str] | None = None
     state_bucket: pulumi.Input[str] | None = None
+    stacks: Sequence[str] = ("dev", "prod")
+    """Stacks of library-infra that get their own secrets key (awskms:// secrets provider)."""
 
 
 class GithubActionsAccess(pulumi.ComponentResource):
@@ -506,8 +631,12 @@ class GithubActionsAccess(pulumi.ComponentResource):
             opts=child,
         )
         claims = {
-            "preview": ["pull_request"],
-            "deploy": [f"ref:refs/heads/{args.deploy_branch}", f"environment:{args.prod_environment}"],
+            # Pull requests, and the deploy workflow's read of dev's image before a manual prod deploy.
+            "preview": ["pull_request", f"ref:refs/heads/{args.deploy_branch}"],
+            # Deploy jobs run in the dev and prod environments, whose deployment branch policy admits only the deploy
+            # branch (.github/scripts/setup-environments.sh); a job in an environment gets `environment:<name>` as
+            # its subject (GitHub, OpenID Connect reference, "Filtering for a specific environment").
+            "deploy": [f"environment:{args.dev_environment}", f"environment:{args.prod_environment}"],
         }
         roles: dict[str, aws.iam.Role] = {}
         for purpose, purpose_claims in claims.items():
@@ -522,12 +651,42 @@ class GithubActionsAccess(pulumi.ComponentResource):
             )
         self.preview_role, self.deploy_role = roles["preview"], roles["deploy"]
 
+        self.stack_keys: dict[str, aws.kms.Key] = {}
+        self.secrets_providers: dict[str, pulumi.Output[str]] = {}
+        for stack in args.stacks:
+            key = aws.kms.Key(
+                f"{name}-secrets-{stack}",
+                description=f"Encrypts the secrets of the library-infra stack {stack} (Pulumi awskms:// provider)",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
+            )
+            alias = aws.kms.Alias(
+                f"{name}-secrets-{stack}", name=f"alias/library-infra-{stack}", target_key_id=key.key_id, opts=child
+            )
+            self.stack_keys[stack] = key
+            self.secrets_providers[stack] = pulumi.Output.all(alias.name, args.region).apply(
+                lambda a: f"awskms://{a[0]}?region={a[1]}"
+            )
+        key_arns = pulumi.Output.all(*[k.arn for k in self.stack_keys.values()])
+
         where = pulumi.Output.all(args.partition, args.region, args.account_id, args.state_bucket, self.boundary.arn)
         aws.iam.RolePolicy(
             f"{name}-preview",
             role=self.preview_role.id,
-            policy=where.apply(
-                lambda w: json.dumps(preview_policy(w[0], w[1], w[2], args.parameter_prefix, w[3] or None))
+            policy=pulumi.Output.all(where, key_arns).apply(
+                lambda a: json.dumps(
+                    preview_policy(
+                        a[0][0],
+                        a[0][1],
+                        a[0][2],
+                        args.app_name,
+                        args.parameter_prefix,
+                        args.repository_name,
+                        a[0][3] or None,
+                        a[1],
+                    )
+                )
             ),
             opts=child,
         )

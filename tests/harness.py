@@ -16,6 +16,7 @@ import json
 import os
 import runpy
 import sys
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,7 +264,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             case "aws:iam/rolePolicy:RolePolicy":
                 physical_id = f"{inputs['role']}:{name}"
             case "aws:kms/key:Key":
-                physical_id = "0b1c2d3e-1234-4abc-9def-0123456789ab"
+                # KMS gives each key a UUID; one per logical name keeps keys apart (and runs repeatable).
+                physical_id = str(uuid.UUID(hashlib.md5(args.name.encode()).hexdigest()))
                 state.update(keyId=physical_id, arn=f"arn:aws:kms:{region}:{ACCOUNT}:key/{physical_id}")
             case "aws:ssm/parameter:Parameter":
                 state.update(arn=f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{name}")

@@ -21,6 +21,7 @@ Sources:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,10 +38,15 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _wildcard(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     # IAM's wildcards are only * and ? (fnmatch would also read [...] as a character class).
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text, flags=re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    return re.compile(regex, flags=re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def _wildcard(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    return _compiled(pattern, ignore_case).fullmatch(text) is not None
 
 
 def _arn_like(pattern: str, arn: str) -> bool:

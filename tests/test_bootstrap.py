@@ -50,6 +50,9 @@ def test_pull_requests_of_this_repository_may_only_preview(account: Deployment) 
     sub = f"repo:{REPO}:pull_request"
     assert may_assume(trust(account, "preview"), sub)
     assert not may_assume(trust(account, "deploy"), sub)
+    # main may read too (the deploy workflow reads dev's image before a manual prod deploy); other branches may not.
+    assert may_assume(trust(account, "preview"), f"repo:{REPO}:ref:refs/heads/main")
+    assert not may_assume(trust(account, "preview"), f"repo:{REPO}:ref:refs/heads/feature")
 
 
 def test_a_pull_request_from_another_repository_can_assume_neither_role(account: Deployment) -> None:
@@ -58,15 +61,18 @@ def test_a_pull_request_from_another_repository_can_assume_neither_role(account:
         assert not may_assume(trust(account, "deploy"), sub)
 
 
-def test_only_main_and_the_prod_environment_may_deploy(account: Deployment) -> None:
+def test_only_jobs_in_the_dev_and_prod_environments_may_deploy(account: Deployment) -> None:
+    # Deploy jobs run in environments, whose deployment branch policy admits only main; their token's subject is
+    # `environment:<name>` (GitHub, OpenID Connect reference, "Filtering for a specific environment").
     deploy = trust(account, "deploy")
-    assert may_assume(deploy, f"repo:{REPO}:ref:refs/heads/main")
+    assert may_assume(deploy, f"repo:{REPO}:environment:dev")
     assert may_assume(deploy, f"repo:{REPO}:environment:prod")
     for sub in (
+        f"repo:{REPO}:ref:refs/heads/main",  # a job on main outside the environments holds no deploy secrets
         f"repo:{REPO}:ref:refs/heads/feature",
         f"repo:{REPO}:ref:refs/heads/main-copy",
         f"repo:{REPO}:ref:refs/tags/v1",
-        f"repo:{REPO}:environment:dev",
+        f"repo:{REPO}:environment:staging",
         "repo:someone/library-infra:ref:refs/heads/main",
         "repo:someone/library-infra:environment:prod",
     ):
@@ -82,23 +88,23 @@ def test_a_repository_with_immutable_subject_claims_is_trusted_in_exactly_that_f
     deployment = run_bootstrap({"githubRepository": IMMUTABLE})
     preview, deploy = trust(deployment, "preview"), trust(deployment, "deploy")
     assert may_assume(preview, f"repo:{IMMUTABLE}:pull_request")
-    assert may_assume(deploy, f"repo:{IMMUTABLE}:ref:refs/heads/main")
+    assert may_assume(deploy, f"repo:{IMMUTABLE}:environment:dev")
     assert may_assume(deploy, f"repo:{IMMUTABLE}:environment:prod")
     for sub in (
-        f"repo:{REPO}:ref:refs/heads/main",  # the name-only form: a recycled name would match it
-        "repo:my-org@123456/library-infra@999999:ref:refs/heads/main",  # same names, another repository
-        "repo:my-org@777777/library-infra@456789:ref:refs/heads/main",
+        f"repo:{REPO}:environment:prod",  # the name-only form: a recycled name would match it
+        "repo:my-org@123456/library-infra@999999:environment:prod",  # same names, another repository
+        "repo:my-org@777777/library-infra@456789:environment:prod",
     ):
         assert not may_assume(deploy, sub), sub
 
 
 def test_a_name_only_repository_refuses_tokens_in_the_immutable_form(account: Deployment) -> None:
     # A repository that switched to immutable claims must be bootstrapped again with ids; the README says how.
-    assert not may_assume(trust(account, "deploy"), f"repo:{IMMUTABLE}:ref:refs/heads/main")
+    assert not may_assume(trust(account, "deploy"), f"repo:{IMMUTABLE}:environment:prod")
 
 
 def test_tokens_for_another_audience_are_refused(account: Deployment) -> None:
-    assert not may_assume(trust(account, "deploy"), f"repo:{REPO}:ref:refs/heads/main", aud="https://example.com")
+    assert not may_assume(trust(account, "deploy"), f"repo:{REPO}:environment:prod", aud="https://example.com")
 
 
 def test_trust_compares_exact_claims_without_wildcards(account: Deployment) -> None:
@@ -129,8 +135,10 @@ def test_preview_role_cannot_change_anything(account: Deployment) -> None:
     assert permits(preview, "ec2:DescribeSubnets", "*")
     assert permits(preview, "ssm:GetParameter", f"arn:aws:ssm:ap-northeast-2:{ACCOUNT}:parameter/library/db/url")
     assert permits(preview, "s3:GetObject", f"arn:aws:s3:::{bucket}/.pulumi/stacks/library-infra/dev.json")
-    assert permits(preview, "s3:PutObject", f"arn:aws:s3:::{bucket}/.pulumi/locks/library-infra/dev/lock.json")
-    assert not permits(preview, "s3:PutObject", f"arn:aws:s3:::{bucket}/.pulumi/stacks/library-infra/dev.json")
+    # Only update, refresh and destroy take the lock; a preview writes nothing (pulumi/pulumi, pkg/backend/diy).
+    for key in (".pulumi/locks/organization/library-infra/dev/x.json", ".pulumi/stacks/library-infra/dev.json"):
+        for action in ("s3:PutObject", "s3:DeleteObject"):
+            assert not permits(preview, action, f"arn:aws:s3:::{bucket}/{key}"), (action, key)
     for action, resource in (
         ("ecs:UpdateService", "*"),
         ("iam:CreateRole", "*"),
@@ -200,7 +208,8 @@ def test_state_bucket_is_versioned_encrypted_private_and_tls_only(account: Deplo
     [deny] = json.loads(account.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert account.outputs["backendUrl"] == f"s3://{account.outputs['stateBucketName']}"
+    # The region rides in the URL (Pulumi, state and backends: s3://<bucket>?region=<region>).
+    assert account.outputs["backendUrl"] == f"s3://{account.outputs['stateBucketName']}?region=ap-northeast-2"
 
 
 def test_without_a_state_bucket_no_role_gets_s3_access() -> None:
@@ -217,6 +226,7 @@ def test_outputs_the_workflows_need(account: Deployment) -> None:
         "previewRoleArn",
         "deployRoleArn",
         "permissionsBoundaryArn",
+        "secretsProviders",
         "stateBucketName",
         "backendUrl",
     }
@@ -316,3 +326,34 @@ def test_both_ci_roles_may_make_every_lookup_the_program_makes_at_preview(accoun
         for token, args in calls:
             for action in INVOKE_ACTIONS[token]:
                 assert permits(document, action, _resource(token, args)), (purpose, token, action)
+
+
+def test_each_stack_gets_its_own_rotating_secrets_key_named_in_its_secrets_provider(account: Deployment) -> None:
+    keys = {k.name: k for k in account.of_type("aws:kms/key:Key")}
+    assert set(keys) == {"library-infra-ci-secrets-dev", "library-infra-ci-secrets-prod"}
+    for key in keys.values():
+        assert key.inputs["enableKeyRotation"] is True
+    aliases = {a.inputs["name"] for a in account.of_type("aws:kms/alias:Alias")}
+    assert aliases == {"alias/library-infra-dev", "alias/library-infra-prod"}
+    assert account.outputs["secretsProviders"] == {
+        stack: f"awskms://alias/library-infra-{stack}?region=ap-northeast-2" for stack in ("dev", "prod")
+    }
+
+
+def test_a_preview_may_open_the_stacks_secrets_but_never_encrypt_and_nothing_else(account: Deployment) -> None:
+    preview, deploy = policy(account, "preview"), policy(account, "deploy")
+    for key in account.of_type("aws:kms/key:Key"):
+        arn = key.state["arn"]
+        assert permits(preview, "kms:Decrypt", arn)
+        for action in ("kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo", "kms:ScheduleKeyDeletion"):
+            assert not permits(preview, action, arn), action
+        for action in ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"):
+            assert permits(deploy, action, arn), action
+    assert not permits(preview, "kms:Decrypt", f"arn:aws:kms:ap-northeast-2:{ACCOUNT}:key/another")
+
+
+def test_the_two_environments_must_differ_and_stacks_must_name_aliases() -> None:
+    with pytest.raises(BootstrapConfigError, match="devEnvironment and prodEnvironment must differ"):
+        BootstrapSettings(github_repository=REPO, dev_environment="prod")
+    with pytest.raises(BootstrapConfigError, match=r"stacks: 'my stack' must be a stack name"):
+        BootstrapSettings(github_repository=REPO, stacks=("dev", "my stack"))
