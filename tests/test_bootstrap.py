@@ -268,66 +268,6 @@ def test_bootstrap_iam_documents_are_accepted_by_iam(account: Deployment, iam: A
         iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy(account, purpose)))
 
 
-# The IAM actions behind each provider invoke the program makes (the provider's data sources; STS documents that
-# GetCallerIdentity needs no permission; region and partition are answered by the provider itself).
-INVOKE_ACTIONS: dict[str, list[str]] = {
-    "aws:index/getCallerIdentity:getCallerIdentity": [],
-    "aws:index/getRegion:getRegion": [],
-    "aws:index/getPartition:getPartition": [],
-    "aws:ec2/getVpc:getVpc": ["ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"],
-    "aws:ec2/getSubnets:getSubnets": ["ec2:DescribeSubnets"],
-    "aws:ec2/getSubnet:getSubnet": ["ec2:DescribeSubnets"],
-    "aws:ec2/getSecurityGroup:getSecurityGroup": ["ec2:DescribeSecurityGroups"],
-    "aws:rds/getInstance:getInstance": ["rds:DescribeDBInstances", "rds:ListTagsForResource"],
-    "aws:lb/getListenerRule:getListenerRule": [
-        "elasticloadbalancing:DescribeRules",
-        "elasticloadbalancing:DescribeTags",
-    ],
-    "aws:ssm/getParameter:getParameter": ["ssm:GetParameter"],
-    "aws:ecr/getAuthorizationToken:getAuthorizationToken": ["ecr:GetAuthorizationToken"],
-}
-
-
-def _resource(token: str, args: dict[str, Any]) -> str:
-    if token == "aws:ssm/getParameter:getParameter":
-        return f"arn:aws:ssm:ap-northeast-2:{ACCOUNT}:parameter{args['name']}"
-    return "*"
-
-
-def test_both_ci_roles_may_make_every_lookup_the_program_makes_at_preview(account: Deployment) -> None:
-    from tests.harness import run_program
-
-    dev_stack = "organization/library-infra/dev"
-
-    blue_green = run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "databaseInstance": "library-db"})
-    rule = blue_green.outputs["productionListenerRuleArn"]
-    private = {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]}
-    runs = [
-        run_program("dev", {"databaseSecurityGroupId": "sg-0db0db0db0db0db0d"}, preview=True),
-        run_program("dev", {**private, "assignPublicIp": False}, preview=True),
-        run_program(
-            "dev",
-            {"deploymentStrategy": "BLUE_GREEN", "databaseInstance": "library-db"},
-            preview=True,
-            stack_outputs={dev_stack: blue_green.outputs},
-            listener_rules={rule: {}},
-        ),
-    ]
-    calls = [(token, args) for run in runs for token, args in run.calls]
-    tokens = {token for token, _ in calls}
-    assert tokens - set(INVOKE_ACTIONS) == set(), "map each new invoke to the IAM actions it needs"
-    assert {
-        "aws:rds/getInstance:getInstance",
-        "aws:lb/getListenerRule:getListenerRule",
-        "aws:ec2/getSubnet:getSubnet",
-    } <= tokens
-    for purpose in ("preview", "deploy"):
-        document = policy(account, purpose)
-        for token, args in calls:
-            for action in INVOKE_ACTIONS[token]:
-                assert permits(document, action, _resource(token, args)), (purpose, token, action)
-
-
 def test_each_stack_gets_its_own_rotating_secrets_key_named_in_its_secrets_provider(account: Deployment) -> None:
     keys = {k.name: k for k in account.of_type("aws:kms/key:Key")}
     assert set(keys) == {"library-infra-ci-secrets-dev", "library-infra-ci-secrets-prod"}

@@ -28,7 +28,17 @@ CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111
 DEV_STACK = "organization/library-infra/dev"
 # Types that are not AWS calls: components, and the providers the engine configures.
 NOT_CALLS = ("library:", "pulumi:providers:")
-VARIANTS = ["dev", "prod", "blue/green with HTTPS", "autoscaling", "stack-owned secrets", "database rule"]
+VARIANTS = [
+    "dev",
+    "prod",
+    "blue/green with HTTPS",
+    "autoscaling",
+    "stack-owned secrets",
+    "database rule",
+    "private subnets",
+    "blue/green, second deploy",
+]
+PRIVATE = {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]}
 
 
 @functools.cache
@@ -48,6 +58,8 @@ def variants() -> dict[str, Deployment]:
     """Every variant a team can deploy from CI: each gets bootstrap's boundary, as the README's setup says."""
     bounded = {"permissionsBoundaryArn": account().outputs["permissionsBoundaryArn"]}
     dev = run_program("dev", bounded)
+    blue_green = {**bounded, "deploymentStrategy": "BLUE_GREEN", "databaseInstance": DB_INSTANCE}
+    first = run_program("dev", blue_green)
     return {
         "dev": dev,
         "prod": run_program("prod", bounded, stack_outputs={DEV_STACK: dev.outputs}),
@@ -65,6 +77,13 @@ def variants() -> dict[str, Deployment]:
             "dev", {**bounded, "secretValues": {"SPRING_DATASOURCE_PASSWORD": "s3cr3t-for-the-table"}}
         ),
         "database rule": run_program("dev", {**bounded, "databaseSecurityGroupId": DB_SECURITY_GROUPS[0]}),
+        "private subnets": run_program("dev", {**bounded, **PRIVATE, "assignPublicIp": False}),
+        "blue/green, second deploy": run_program(
+            "dev",
+            blue_green,
+            stack_outputs={DEV_STACK: first.outputs},
+            listener_rules={first.outputs["productionListenerRuleArn"]: {}},
+        ),
     }
 
 
@@ -136,6 +155,7 @@ def test_every_registered_resource_type_has_rows_in_the_table() -> None:
     assert types - set(provider_calls.RESOURCE_CALLS) == set(), "add the provider's calls for each new type"
     invokes = {token for d in variants().values() for token, _ in d.calls}
     assert invokes - set(provider_calls.INVOKE_CALLS) == set()
+    assert set(provider_calls.INVOKE_CALLS) - invokes == set(), "a variant should exercise every invoke in the table"
     for deployment in variants().values():
         for resource in deployment.resources:
             if resource.type in provider_calls.RESOURCE_CALLS and resource.type != "docker:index/image:Image":
