@@ -63,7 +63,7 @@ def test_previews_run_only_after_the_tests_pass() -> None:
 def test_forks_are_skipped_with_a_visible_reason() -> None:
     jobs = load("preview.yml")["jobs"]
     same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
-    assert jobs["preview"]["if"] == same_repo
+    assert jobs["preview"]["if"].startswith(same_repo + " && ")
     assert jobs["fork"]["if"] == same_repo.replace("==", "!=")
     script = jobs["fork"]["steps"][0]["run"]
     assert "::notice" in script
@@ -91,21 +91,20 @@ def test_deploy_runs_only_from_main() -> None:
 def test_prod_needs_an_approval_and_follows_a_good_dev_deploy() -> None:
     prod = load("deploy.yml")["jobs"]["prod"]
     assert prod["environment"] == "prod"  # required reviewers are set on this environment
-    assert prod["needs"] == ["test", "dev"]
+    assert prod["needs"] == ["test", "dev", "image"]
     assert "needs.dev.result == 'success'" in prod["if"]
-    assert "inputs.stack == 'prod'" in prod["if"]  # or a manual run, which still waits for the approval
+    assert "inputs.stack == 'prod' && needs.image.result == 'success'" in prod["if"]  # a manual run still waits
     [up] = steps_using(prod, "pulumi/actions")
     assert up["with"]["stack-name"].endswith("prod")
 
 
-def test_two_deploys_of_one_stack_never_overlap() -> None:
-    jobs = load("deploy.yml")["jobs"]
-    groups = []
-    for name in ("dev", "prod"):
-        concurrency = jobs[name]["concurrency"]
-        assert concurrency["cancel-in-progress"] is False  # a cancelled `pulumi up` leaves a stack mid-change
-        groups.append(concurrency["group"])
-    assert groups == ["pulumi-up-dev", "pulumi-up-prod"]
+def test_deploy_runs_are_serialised_so_no_later_dev_deploy_slips_in_while_prod_waits() -> None:
+    deploy = load("deploy.yml")
+    # One group for the whole workflow, the same for every run: run N+1 starts only after run N's prod is done.
+    assert deploy["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
+    assert "${{" not in deploy["concurrency"]["group"]
+    for job in deploy["jobs"].values():
+        assert "concurrency" not in job  # a job-level group would let another run's dev job start meanwhile
 
 
 def test_aws_access_is_through_oidc_roles_never_keys() -> None:
@@ -125,6 +124,7 @@ def test_aws_access_is_through_oidc_roles_never_keys() -> None:
     }
     assert roles == {
         "preview": "${{ vars.AWS_PREVIEW_ROLE_ARN }}",
+        "image": "${{ vars.AWS_PREVIEW_ROLE_ARN }}",
         "dev": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
         "prod": "${{ vars.AWS_DEPLOY_ROLE_ARN }}",
     }
@@ -254,3 +254,86 @@ def test_a_rerun_after_a_rollback_redeploys_because_every_up_refreshes_first() -
     [recipe] = re.findall(r"^deploy:.*\n\t(.+)$", makefile, flags=re.MULTILINE)
     assert "pulumi up" in recipe
     assert "--refresh" in recipe.split()
+
+
+def test_prod_deploys_exactly_the_digest_the_dev_job_of_the_same_run_produced() -> None:
+    jobs = load("deploy.yml")["jobs"]
+    [dev_up] = steps_using(jobs["dev"], "pulumi/actions")
+    assert jobs["dev"]["outputs"]["image"] == f"${{{{ steps.{dev_up['id']}.outputs.imageUri }}}}"
+    [read] = steps_using(jobs["image"], "pulumi/actions")
+    assert (read["with"]["command"], read["with"]["stack-name"]) == ("output", "${{ vars.PULUMI_STACK_PREFIX }}dev")
+    assert jobs["image"]["outputs"]["image"] == f"${{{{ steps.{read['id']}.outputs.imageUri }}}}"
+    approved = "needs.dev.outputs.image || needs.image.outputs.image"
+    prod = jobs["prod"]
+    assert prod["env"]["APPROVED_IMAGE"] == f"${{{{ {approved} }}}}"
+    assert approved in prod["name"]  # the approval page lists the job, and so the image, before anyone approves
+    [up] = steps_using(prod, "pulumi/actions")
+    config = yaml.safe_load(up["with"]["config-map"].replace("${{ env.APPROVED_IMAGE }}", "repo@sha256:abc"))
+    assert config == {"imageUri": {"value": "repo@sha256:abc", "secret": False}}
+    for job in ("dev", "image"):
+        assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in jobs[job]["steps"]), job
+    # imageUri beside the committed imageFromStack is the approved digest (promotion.py refuses a moved source).
+    prod_config = read_yaml(ROOT / "Pulumi.prod.yaml")["config"]
+    assert "library-infra:imageFromStack" in prod_config
+
+
+def _step_index(job: dict[str, Any], predicate: Any) -> int:
+    return next(i for i, s in enumerate(job["steps"]) if predicate(s))
+
+
+@pytest.mark.parametrize(("job", "arguments"), [("dev", "dev main"), ("prod", "prod main --reviewers")])
+def test_deploy_jobs_fail_closed_before_any_credential_unless_their_environment_is_protected(
+    job: str, arguments: str
+) -> None:
+    definition = load("deploy.yml")["jobs"][job]
+    assert definition["environment"] == job
+    assert definition["permissions"]["actions"] == "read"  # to read the environment's protection rules
+    check = _step_index(definition, lambda s: "require-protected-environment.sh" in s.get("run", ""))
+    assert definition["steps"][check]["run"].endswith(f'"${{GITHUB_REPOSITORY}}" {arguments}')
+    credentials = _step_index(definition, lambda s: s.get("uses", "").startswith("aws-actions/configure-aws"))
+    assert check < credentials
+    assert (ROOT / ".github" / "scripts" / "require-protected-environment.sh").exists()
+
+
+def test_pull_requests_hold_no_deploy_secret() -> None:
+    text = (WORKFLOWS / "preview.yml").read_text()
+    assert set(re.findall(r"secrets\.(\w+)", text)) == {
+        "PULUMI_PREVIEW_ACCESS_TOKEN",
+        "APP_REPOSITORY_TOKEN",
+        "GITHUB_TOKEN",
+    }
+    for name, workflow in all_workflows().items():
+        assert "PULUMI_CONFIG_PASSPHRASE" not in (WORKFLOWS / name).read_text(), name  # stacks use awskms keys
+        for job_name, job in workflow["jobs"].items():
+            if "secrets.PULUMI_ACCESS_TOKEN" in yaml.safe_dump(job):
+                assert job.get("environment") in ("dev", "prod"), job_name  # an environment secret, out of PRs' reach
+
+
+def test_dependabot_pull_requests_skip_the_preview_with_a_notice() -> None:
+    jobs = load("preview.yml")["jobs"]
+    assert "github.actor != 'dependabot[bot]'" in jobs["preview"]["if"]
+    assert "github.actor == 'dependabot[bot]'" in jobs["dependabot"]["if"]
+    script = jobs["dependabot"]["steps"][0]["run"]
+    assert "::notice" in script
+    assert "GITHUB_STEP_SUMMARY" in script
+
+
+def test_a_failed_preview_edits_the_same_comment_to_say_so() -> None:
+    job = load("preview.yml")["jobs"]["preview"]
+    [preview] = steps_using(job, "pulumi/actions")
+    [failed] = [s for s in job["steps"] if "preview-failed-comment.sh" in s.get("run", "")]
+    assert failed["if"] == f"failure() && steps.{preview['id']}.outcome == 'failure'"
+    # The script finds the comment by pulumi/actions' heading, `preview` on <project>/<stack-name>.
+    assert failed["env"]["PROJECT"] == read_yaml(ROOT / "Pulumi.yaml")["name"]
+    assert failed["env"]["STACK"] == preview["with"]["stack-name"]
+    assert job["steps"].index(failed) > job["steps"].index(preview)
+
+
+def test_every_pulumi_run_in_ci_enforces_the_policy_pack_and_refreshes() -> None:
+    for name, workflow in all_workflows().items():
+        for job_name, job in workflow["jobs"].items():
+            for step in steps_using(job, "pulumi/actions"):
+                if step["with"]["command"] in ("up", "preview"):
+                    assert step["with"]["policyPacks"] == "policy", (name, job_name)
+                    assert step["with"]["refresh"] is True, (name, job_name)
+                    assert any("policy/requirements.txt" in s.get("run", "") for s in job["steps"]), job_name
