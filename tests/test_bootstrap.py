@@ -297,3 +297,21 @@ def test_the_two_environments_must_differ_and_stacks_must_name_aliases() -> None
         BootstrapSettings(github_repository=REPO, dev_environment="prod")
     with pytest.raises(BootstrapConfigError, match=r"stacks: 'my stack' must be a stack name"):
         BootstrapSettings(github_repository=REPO, stacks=("dev", "my stack"))
+
+
+def test_bootstrap_declares_every_key_it_reads_with_the_defaults_it_applies() -> None:
+    import dataclasses
+    import re
+
+    from tests.harness import ROOT, read_yaml
+
+    source = (ROOT / "bootstrap" / "bootstrap_settings.py").read_text()
+    read = set(re.findall(r'config\.(?:get|require|get_bool|get_object)\("(\w+)"\)', source))
+    declared = read_yaml(ROOT / "bootstrap" / "Pulumi.yaml")["config"]
+    assert read == set(declared)
+    defaults = {f.name: f.default for f in dataclasses.fields(BootstrapSettings)}
+    for key, spec in declared.items():
+        field = re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), key)
+        if "default" in spec:
+            expected = defaults[field]
+            assert spec["default"] == (list(expected) if isinstance(expected, tuple) else expected), key
