@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -92,3 +93,41 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("what the tests measured")
         for file in files:
             terminalreporter.write(file.read_text())
+
+
+# Garbage collection. Collecting imports pulumi_aws, botocore, moto and the rest, and the tests load AWS's models
+# and schemas and keep program runs: hundreds of thousands of objects that live as long as the process. Every full
+# collection walks them all again (several seconds per worker over a run), and so does the interpreter's shutdown
+# after the summary (another 3 s a worker, which the controller waits for). So the collector is off while the
+# modules are imported, and what is alive after the collection and after each test is frozen: left out of later
+# collections. Garbage is collected just before each freeze; what becomes garbage afterwards is freed as before by
+# its reference count (only a cycle among objects that outlived a test would stay until the exit).
+def _collect_and_freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        gc.enable()
+        _collect_and_freeze()
+        # A young generation of 10,000 objects, not 700: the tests allocate in bulk (AWS models, program runs), and
+        # each young collection may start a full one.
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    result = yield
+    _collect_and_freeze()  # the test's own fixtures are gone: what is left outlives it
+    return result
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # After pytest's own last collection (the unraisable-exception check): what is left lives until the exit.
+    gc.freeze()

@@ -7,6 +7,7 @@ against the test vectors in Pulumi's own passphrase-manager tests.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 
@@ -16,11 +17,17 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 ROUNDS = 1_000_000
 
 
+@functools.cache
+def _key(passphrase: str, salt: str) -> bytes:
+    """The AES key of ``passphrase`` and ``salt`` (base64): half a second of CPU each, so derived once."""
+    return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), ROUNDS, 32)
+
+
 class Crypter:
     def __init__(self, passphrase: str, encryption_salt: str) -> None:
         version, salt, check = encryption_salt.split(":", 2)
         assert version == "v1", encryption_salt
-        self._aes = AESGCM(hashlib.pbkdf2_hmac("sha256", passphrase.encode(), base64.b64decode(salt), ROUNDS, 32))
+        self._aes = AESGCM(_key(passphrase, salt))
         try:
             matches = self.decrypt(check) == "pulumi"
         except InvalidTag:

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from policy_sentry.querying.actions import get_action_data, get_actions_with_access_level
 
 from tests import provider_calls
 from tests.harness import ACCOUNT, DB_INSTANCE, DB_SECURITY_GROUPS, Deployment, run_bootstrap, run_program
@@ -189,6 +188,9 @@ def test_the_preview_role_may_not_make_any_call_of_pulumi_up_that_is_not_a_read(
 
 
 def _sar_access_level(action: str) -> str:
+    # policy_sentry is imported where it is used: by the worker that runs this module, not by every worker.
+    from policy_sentry.querying.actions import get_action_data
+
     service, name = action.split(":")
     data = get_action_data(service, name)
     levels = {entry["access_level"] for entry in data.get(service, [])}
@@ -200,6 +202,8 @@ WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
 
 def test_the_preview_role_refuses_every_write_the_service_authorization_reference_lists() -> None:
     """Not only the calls in the table: every write action of every service the stacks touch, on every ARN."""
+    from policy_sentry.querying.actions import get_actions_with_access_level
+
     arns: dict[str, set[str]] = {}
     for deployment in variants().values():
         for _, call in [*_resource_calls(deployment), *_invoke_calls(deployment), *_state_calls("up")]:

@@ -18,9 +18,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from cfnlint.api import lint  # type: ignore[import-untyped]
-from cfnlint.config import ManualArgs  # type: ignore[import-untyped]
-from cfnlint.core import get_rules  # type: ignore[import-untyped]
 
 from tests import cfn_mapping
 from tests.harness import ORGANIZATION, PROJECT, Deployment, run_program, stack_config
@@ -87,6 +84,9 @@ class Oracle:
     """cfn-lint with its rules loaded once; templates and their findings made once per variant."""
 
     def __init__(self) -> None:
+        # cfn-lint (and the sympy it loads) is imported here, by the worker that lints, not by every worker.
+        from cfnlint.core import get_rules  # type: ignore[import-untyped]
+
         self.rules = get_rules([], [], [])
         self._templates: dict[str, dict[str, Any]] = {}
         self._findings: dict[str, list[Finding]] = {}
@@ -103,6 +103,9 @@ class Oracle:
         return copy.deepcopy(self._templates[variant])
 
     def check(self, template: dict[str, Any], region: str) -> list[Finding]:
+        from cfnlint.api import lint  # type: ignore[import-untyped]
+        from cfnlint.config import ManualArgs  # type: ignore[import-untyped]
+
         # cfn-lint parses templates as YAML, which refuses both the surrogate-pair escapes json.dumps writes for
         # characters beyond U+FFFF and raw C1 control characters; ECS takes either in a variable. So: UTF-8 text,
         # with only the characters YAML cannot hold raw written as JSON escapes.
