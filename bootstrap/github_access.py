@@ -210,7 +210,13 @@ def preview_policy(
         {
             "Sid": "RefreshTheRepository",
             "Effect": "Allow",
-            "Action": ["ecr:DescribeRepositories", "ecr:ListTagsForResource", "ecr:GetLifecyclePolicy"],
+            "Action": [
+                "ecr:DescribeRepositories",
+                "ecr:ListTagsForResource",
+                "ecr:GetLifecyclePolicy",
+                "ecr:DescribeImages",
+                "ecr:BatchGetImage",
+            ],
             "Resource": f"{arn}:ecr:{here}:repository/{repository_name}",
         },
         {

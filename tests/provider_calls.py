@@ -789,7 +789,14 @@ def image_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Wh
     repository = repository.split("@", 1)[0].split(":", 1)[0]
     if inputs.get("skipPush") is True:
         return []
-    return docker_push_calls(_repository_arn(w, repository))
+    arn = _repository_arn(w, repository)
+    return [
+        *docker_push_calls(arn),
+        # unverified: whether pulumi-docker's Read (a refresh) asks the registry for the pushed manifest.
+        Call("ecr:GetAuthorizationToken", "*", "R"),
+        Call("ecr:BatchGetImage", arn, "R"),
+        Call("ecr:DescribeImages", arn, "R"),
+    ]
 
 
 def _state_object(bucket: str, key: str, partition: str = "aws") -> str:
