@@ -64,7 +64,7 @@ task_role = TaskRole(
 image = AppImage(
     app,
     AppImageArgs(
-        repository_name=settings.repository_name,
+        repository_name=settings.repository,
         tag=pulumi.get_stack(),
         context=settings.docker_context,
         dockerfile=settings.dockerfile,

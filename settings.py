@@ -79,6 +79,7 @@ PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/%-]*$")
 APP_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$")
 TASK_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+DEFAULT_REPOSITORY_PREFIX = "library-management-system"
 ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 # An image reference Docker and ECS can pull, pinned by digest (the grammar of distribution/reference: an optional
 # registry host[:port], then lower-case path components separated by '/', then @sha256:<64 hex>).
@@ -141,7 +142,7 @@ def task_definition_bytes(settings: Settings) -> int:
 
     account, region = "0" * 12, "x" * 14
     image = settings.image_uri or (
-        f"{account}.dkr.ecr.{region}.amazonaws.com.cn/{settings.repository_name}@sha256:{'0' * 64}"
+        f"{account}.dkr.ecr.{region}.amazonaws.com.cn/{settings.repository}@sha256:{'0' * 64}"
     )
     role = f"arn:aws-us-gov:iam::{account}:role/{'x' * 64}"
     request = {
@@ -246,7 +247,8 @@ class Settings(BaseModel):
     secret_values: dict[str, SecretStr] = Field(default_factory=dict)
     kms_key_arn: str | None = None
     permissions_boundary_arn: str | None = None
-    repository_name: str = "library-management-system"
+    repository_name: str | None = None
+    """Explicit ECR repository; unset, each stack that builds gets its own (:func:`default_repository_name`)."""
     image_uri: str | None = None
     image_from_stack: str | None = None
     docker_context: str = "app"
@@ -295,6 +297,11 @@ class Settings(BaseModel):
     @property
     def blue_green(self) -> bool:
         return self.deployment_strategy == "BLUE_GREEN"
+
+    @property
+    def repository(self) -> str:
+        """The ECR repository this stack pushes to: ``repositoryName``, or one of its own."""
+        return self.repository_name or default_repository_name(self.stack)
 
     @property
     def builds_image(self) -> bool:
@@ -459,8 +466,8 @@ class Settings(BaseModel):
 
     @field_validator("repository_name")
     @classmethod
-    def _repository(cls, v: str) -> str:
-        if not (2 <= len(v) <= 256 and ECR_NAME.match(v)):
+    def _repository(cls, v: str | None) -> str | None:
+        if v is not None and not (2 <= len(v) <= 256 and ECR_NAME.match(v)):
             raise ValueError(
                 f"repositoryName={_shown(v)} is not a valid ECR repository name; use 2-256 lowercase letters, digits "
                 "and '.', '_', '-', '/' separators"
@@ -696,6 +703,7 @@ _STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds", "testListe
 _OPTIONAL_STRINGS = {
     "kmsKeyArn",
     "permissionsBoundaryArn",
+    "repositoryName",
     "imageUri",
     "imageFromStack",
     "vpcId",
@@ -851,10 +859,51 @@ def parse_settings(
         problems.extend(f"{NAMESPACE}:{line}" for line in _checks_among_the_others(exc, values, stack))
     if settings is not None and settings.builds_image and project_dir is not None:
         problems.extend(_build_problems(settings, project_dir))
+        problems.extend(_repository_problems(settings, project_dir))
     if problems:
         raise refusal(problems, secrets)
     assert settings is not None
     return settings
+
+
+def default_repository_name(stack: str) -> str:
+    """``library-management-system-<stack>``, the stack's name folded into what ECR allows (lowercase letters and
+    digits, single separators), so that two stacks of the project never push to one repository."""
+    suffix = re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-") or "stack"
+    return f"{DEFAULT_REPOSITORY_PREFIX}-{suffix}"
+
+
+def _repositories_of_other_stacks(own_stack: str, project_dir: Path) -> dict[str, str]:
+    """Repository name -> stack, for the other stack files of the project whose stack creates a repository."""
+    import yaml
+
+    found = {}
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        if stack == own_stack:
+            continue
+        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+        if config.get(f"{NAMESPACE}:imageUri") or config.get(f"{NAMESPACE}:imageFromStack"):
+            continue  # builds nothing, so creates no repository
+        found[config.get(f"{NAMESPACE}:repositoryName") or default_repository_name(stack)] = stack
+    return found
+
+
+def _repository_problems(settings: Settings, project_dir: Path) -> list[str]:
+    """Two stacks that create one repository collide (RepositoryAlreadyExistsException), or worse, one destroys the
+    other's images."""
+    owner = _repositories_of_other_stacks(settings.stack, project_dir).get(settings.repository)
+    if owner is None:
+        return []
+    how = (
+        f"remove the key to get this stack's own, {default_repository_name(settings.stack)}, or choose another name"
+        if settings.repository_name
+        else "set repositoryName to another name"
+    )
+    return [
+        f"{NAMESPACE}:repositoryName={_shown(settings.repository)} is the repository the stack {owner!r} creates "
+        f"(Pulumi.{owner}.yaml); two stacks cannot own one repository: {how}"
+    ]
 
 
 def _build_problems(settings: Settings, project_dir: Path) -> list[str]:

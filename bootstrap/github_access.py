@@ -217,7 +217,11 @@ def preview_policy(
                 "ecr:DescribeImages",
                 "ecr:BatchGetImage",
             ],
-            "Resource": f"{arn}:ecr:{here}:repository/{repository_name}",
+            # dev's repository, and the one of each other stack that builds, <repositoryName>-<stack>.
+            "Resource": [
+                f"{arn}:ecr:{here}:repository/{repository_name}",
+                f"{arn}:ecr:{here}:repository/{repository_name}-*",
+            ],
         },
         {
             "Sid": "RefreshEcs",
@@ -432,7 +436,11 @@ def deploy_policy(
             "Sid": "TheRepository",
             "Effect": "Allow",
             "Action": "ecr:*",
-            "Resource": f"{arn}:ecr:{here}:repository/{repository_name}",
+            # dev's repository, and the one of each other stack that builds, <repositoryName>-<stack>.
+            "Resource": [
+                f"{arn}:ecr:{here}:repository/{repository_name}",
+                f"{arn}:ecr:{here}:repository/{repository_name}-*",
+            ],
         },
         {
             "Sid": "TheParameters",

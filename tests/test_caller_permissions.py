@@ -36,6 +36,7 @@ VARIANTS = [
     "database rule",
     "private subnets",
     "blue/green, second deploy",
+    "a second stack that builds",
 ]
 PRIVATE = {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]}
 
@@ -77,6 +78,7 @@ def variants() -> dict[str, Deployment]:
         ),
         "database rule": run_program("dev", {**bounded, "databaseSecurityGroupId": DB_SECURITY_GROUPS[0]}),
         "private subnets": run_program("dev", {**bounded, **PRIVATE, "assignPublicIp": False}),
+        "a second stack that builds": run_program("prod", {**bounded, "imageFromStack": "", "production": "false"}),
         "blue/green, second deploy": run_program(
             "dev",
             blue_green,
