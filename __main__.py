@@ -17,7 +17,7 @@ from components.secrets import AppSecrets, AppSecretsArgs
 from components.service import AutoscalingGoals, LoadBalancedService, LoadBalancedServiceArgs
 from components.task_definition import AppTaskDefinition, AppTaskDefinitionArgs
 from components.task_role import TaskRole, TaskRoleArgs
-from settings import load_settings
+from settings import load_settings, stacks_promoting_from
 
 settings = load_settings(Path(__file__).parent)  # raises before any resource exists
 where = aws_env.lookup(settings)
@@ -69,10 +69,12 @@ image = AppImage(
         context=settings.docker_context,
         dockerfile=settings.dockerfile,
         platform=settings.platform,
-        image_uri=promotion.promoted_image(settings.image_from_stack, approved=settings.image_uri)
+        image_uri=None if settings.image_from_stack else settings.image_uri,
+        # Promotion copies the source stack's digest into this stack's own repository.
+        promote_from=promotion.promoted_image(settings.image_from_stack, approved=settings.image_uri)
         if settings.image_from_stack
-        else settings.image_uri,
-        production=settings.production,
+        else None,
+        force_delete=not settings.production and not stacks_promoting_from(pulumi.get_stack(), Path(__file__).parent),
     ),
 )
 task = AppTaskDefinition(

@@ -304,6 +304,11 @@ class Settings(BaseModel):
         return self.repository_name or default_repository_name(self.stack)
 
     @property
+    def creates_repository(self) -> bool:
+        """A stack that builds pushes to its own repository, and so does one that promotes (it copies the image)."""
+        return self.builds_image or self.image_from_stack is not None
+
+    @property
     def builds_image(self) -> bool:
         return self.image_uri is None and self.image_from_stack is None
 
@@ -859,6 +864,7 @@ def parse_settings(
         problems.extend(f"{NAMESPACE}:{line}" for line in _checks_among_the_others(exc, values, stack))
     if settings is not None and settings.builds_image and project_dir is not None:
         problems.extend(_build_problems(settings, project_dir))
+    if settings is not None and settings.creates_repository and project_dir is not None:
         problems.extend(_repository_problems(settings, project_dir))
     if problems:
         raise refusal(problems, secrets)
@@ -873,20 +879,37 @@ def default_repository_name(stack: str) -> str:
     return f"{DEFAULT_REPOSITORY_PREFIX}-{suffix}"
 
 
-def _repositories_of_other_stacks(own_stack: str, project_dir: Path) -> dict[str, str]:
-    """Repository name -> stack, for the other stack files of the project whose stack creates a repository."""
+def _stack_files(project_dir: Path) -> dict[str, dict[str, Any]]:
+    """Stack name -> the ``config`` of its ``Pulumi.<stack>.yaml`` in the project directory."""
     import yaml
 
+    return {
+        path.name.removeprefix("Pulumi.").removesuffix(".yaml"): (yaml.safe_load(path.read_text()) or {}).get("config")
+        or {}
+        for path in sorted(project_dir.glob("Pulumi.*.yaml"))
+    }
+
+
+def _repositories_of_other_stacks(own_stack: str, project_dir: Path) -> dict[str, str]:
+    """Repository name -> stack, for the other stack files of the project whose stack creates a repository."""
     found = {}
-    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
-        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    for stack, config in _stack_files(project_dir).items():
         if stack == own_stack:
             continue
-        config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-        if config.get(f"{NAMESPACE}:imageUri") or config.get(f"{NAMESPACE}:imageFromStack"):
-            continue  # builds nothing, so creates no repository
+        if config.get(f"{NAMESPACE}:imageUri") and not config.get(f"{NAMESPACE}:imageFromStack"):
+            continue  # deploys a pushed image as it is: creates no repository
         found[config.get(f"{NAMESPACE}:repositoryName") or default_repository_name(stack)] = stack
     return found
+
+
+def stacks_promoting_from(stack: str, project_dir: Path) -> list[str]:
+    """The other stacks of the project whose ``imageFromStack`` names this one: while they may copy from it, its
+    repository must not be force-deleted."""
+    return [
+        other
+        for other, config in _stack_files(project_dir).items()
+        if str(config.get(f"{NAMESPACE}:imageFromStack") or "").split("/")[-1] == stack and other != stack
+    ]
 
 
 def _repository_problems(settings: Settings, project_dir: Path) -> list[str]:

@@ -23,6 +23,10 @@ from tests.harness import Registered
 # Registered types that CloudFormation has nothing for, and why.
 NO_EQUIVALENT: dict[str, str] = {
     "docker:index/image:Image": "built on the deploying machine and pushed to ECR; no AWS resource of its own",
+    "docker:index/remoteImage:RemoteImage": "an image pulled into the deploying machine's Docker engine",
+    "docker:index/tag:Tag": "a tag in the deploying machine's Docker engine",
+    "docker:index/registryImage:RegistryImage": "a push of a local image to ECR; no AWS resource of its own",
+    "pulumi:providers:docker": "the Docker provider's configuration (the registry login), nothing in AWS",
     "pulumi:pulumi:Stack": "Pulumi's own root of the resource tree",
     "pulumi:pulumi:StackReference": "reads another stack's outputs from the Pulumi backend; nothing in AWS",
 }

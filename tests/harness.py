@@ -281,6 +281,17 @@ class AwsMocks(pulumi.runtime.Mocks):
                 repository = inputs["imageName"].rsplit(":", 1)[0]
                 state.update(repoDigest=f"{repository}@{digest_of(inputs['imageName'])}")
                 physical_id = state["repoDigest"]
+            case "docker:index/remoteImage:RemoteImage":
+                # A pull by digest: the local image carries that repo digest.
+                state.update(repoDigest=inputs["name"], imageId="sha256:" + digest_of(inputs["name"])[7:])
+                physical_id = state["imageId"] + inputs["name"]
+            case "docker:index/tag:Tag":
+                state.update(sourceImageId="sha256:" + digest_of(inputs["sourceImage"])[7:])
+                physical_id = f"{inputs['sourceImage']}.{inputs['targetImage']}"
+            case "docker:index/registryImage:RegistryImage":
+                # The push of a pulled manifest to the same registry keeps its digest (the program checks it).
+                state.update(sha256Digest=inputs["triggers"]["digest"])
+                physical_id = f"{inputs['name']}@{state['sha256Digest']}"
             case "aws:cloudwatch/logGroup:LogGroup":
                 state.update(arn=f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}")
             case "aws:ecs/taskDefinition:TaskDefinition":

@@ -799,6 +799,43 @@ def image_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Wh
     ]
 
 
+def _repository_of(image: str, w: Where) -> str:
+    """The ECR repository ARN of ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>[:tag|@digest]``."""
+    repository = image.split("/", 1)[1] if "/" in image else image
+    return _repository_arn(w, repository.split("@", 1)[0].split(":", 1)[0])
+
+
+def remote_image_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
+    """docker pull of the source digest (terraform-provider-docker docker_image; ECR: image pull permissions,
+    https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html)."""
+    source = _repository_of(_s(inputs, "name"), w)
+    return [
+        Call("ecr:GetAuthorizationToken", "*", "CU"),
+        Call("ecr:BatchGetImage", source, "CU"),
+        Call("ecr:GetDownloadUrlForLayer", source, "CU"),
+        Call("ecr:BatchCheckLayerAvailability", source, "CU"),
+    ]
+
+
+def tag_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
+    """docker tag: inside the deploying machine's Docker engine, no AWS call."""
+    return []
+
+
+def registry_image_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
+    """docker push, and the registry's digest read back on refresh (terraform-provider-docker
+    docker_registry_image); deleting it from ECR only without keep_remotely."""
+    target = _repository_of(_s(inputs, "name"), w)
+    calls = [
+        *docker_push_calls(target),
+        Call("ecr:GetAuthorizationToken", "*", "R"),
+        Call("ecr:BatchGetImage", target, "R"),
+    ]
+    if inputs.get("keepRemotely") is not True:
+        calls.append(Call("ecr:BatchDeleteImage", target, "D"))
+    return calls
+
+
 def _state_object(bucket: str, key: str, partition: str = "aws") -> str:
     return f"arn:{partition}:s3:::{bucket}/{key}"
 
@@ -937,6 +974,9 @@ INVOKE_CALLS: dict[str, InvokeRows] = {
 }
 
 RESOURCE_CALLS: dict[str, Rows] = {
+    "docker:index/remoteImage:RemoteImage": remote_image_calls,
+    "docker:index/tag:Tag": tag_calls,
+    "docker:index/registryImage:RegistryImage": registry_image_calls,
     "aws:iam/role:Role": role_calls,
     "aws:iam/rolePolicy:RolePolicy": role_policy_calls,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": role_policy_attachment_calls,
@@ -967,6 +1007,9 @@ RESOURCE_CALLS: dict[str, Rows] = {
 _TF = "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/"
 _SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 CITATIONS: dict[str, str] = {
+    "docker:index/remoteImage:RemoteImage": "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-pull.html",
+    "docker:index/tag:Tag": "https://docs.docker.com/reference/cli/docker/image/tag/ (local to the Docker engine)",
+    "docker:index/registryImage:RegistryImage": "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html",
     "aws:iam/role:Role": f"{_TF}iam/role.go {_SAR}list_awsidentityandaccessmanagementiam.html",
     "aws:iam/rolePolicy:RolePolicy": f"{_TF}iam/role_policy.go {_SAR}list_awsidentityandaccessmanagementiam.html",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (

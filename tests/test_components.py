@@ -94,7 +94,8 @@ def test_image_for_another_platform_and_repository() -> None:
     assert image.inputs["build"]["platform"] == "linux/arm64"
     assert image.inputs["imageName"].endswith("/team/app:qa")
     rules = json.loads(deployment.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    assert rules[0]["selection"]["countNumber"] == 5
+    assert rules[0]["selection"]["tagPrefixList"] == ["qa"]
+    assert rules[1]["selection"]["countNumber"] == 5
 
 
 def test_task_definition_on_its_own() -> None:

@@ -16,15 +16,22 @@ def test_repository_scans_on_push_and_is_encrypted(dev: Deployment) -> None:
     assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
 
 
-def test_lifecycle_policy_keeps_the_last_images_whatever_their_tags(dev: Deployment) -> None:
-    [rule] = json.loads(dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    assert rule["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
-    assert rule["action"] == {"type": "expire"}
+def test_lifecycle_policy_protects_the_running_image_and_keeps_twenty_rollback_targets(dev: Deployment) -> None:
+    protect, keep = json.loads(dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    assert protect["selection"]["tagPrefixList"] == ["dev"]  # the tag the build pushes: the image dev runs
+    assert dev.one("docker:index/image:Image").inputs["imageName"].endswith(":dev")
+    assert keep["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
+    assert protect["rulePriority"] < keep["rulePriority"]
 
 
-def test_repository_can_be_force_deleted_only_outside_production(dev: Deployment) -> None:
-    assert dev.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
-    production = run_program("dev", {"production": True})
+def test_a_repository_is_force_deleted_only_outside_production_and_where_no_stack_promotes_from_it(
+    dev: Deployment,
+) -> None:
+    # Pulumi.prod.yaml promotes from dev, so dev's repository keeps its images when dev is destroyed.
+    assert dev.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
+    nobody_promotes_from_prod = run_program("prod", {"imageFromStack": "", "production": False})
+    assert nobody_promotes_from_prod.one("aws:ecr/repository:Repository").inputs["forceDelete"] is True
+    production = run_program("prod", {"imageFromStack": "", "production": True})
     assert production.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
 
 

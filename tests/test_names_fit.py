@@ -53,6 +53,10 @@ UNNAMED = {
     "aws:appautoscaling/target:Target",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy",
     "docker:index/image:Image",
+    "docker:index/remoteImage:RemoteImage",
+    "docker:index/tag:Tag",
+    "docker:index/registryImage:RegistryImage",
+    "pulumi:providers:docker",
     "pulumi:pulumi:StackReference",
 }
 

@@ -41,15 +41,15 @@ def test_a_name_another_stack_of_the_project_creates_is_refused_at_preview() -> 
 
 
 def test_stacks_that_build_nothing_own_no_repository_to_collide_with(tmp_path: Path) -> None:
-    # local deploys a public image (imageUri) and prod promotes (imageFromStack): neither creates a repository.
+    # local deploys a public image as it is (imageUri): no repository. prod promotes, which copies into its own.
     for name in ("Pulumi.dev.yaml", "Pulumi.local.yaml", "Pulumi.prod.yaml", "Dockerfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "tests" / "fixtures" / "app", tmp_path / "app")
-    for stack in ("local", "prod"):
-        settings = parse_settings({"repositoryName": default_repository_name(stack)}, "qa", tmp_path)
-        assert settings.repository == default_repository_name(stack)
-    with pytest.raises(ConfigError, match="the stack 'dev' creates"):
-        parse_settings({"repositoryName": DEV_REPOSITORY}, "qa", tmp_path)
+    settings = parse_settings({"repositoryName": default_repository_name("local")}, "qa", tmp_path)
+    assert settings.repository == default_repository_name("local")
+    for owner, name in (("dev", DEV_REPOSITORY), ("prod", default_repository_name("prod"))):
+        with pytest.raises(ConfigError, match=f"the stack '{owner}' creates"):
+            parse_settings({"repositoryName": name}, "qa", tmp_path)
 
 
 @pytest.mark.parametrize("stack", ["dev", "QA_2", "feature--x.y", "-", "a" * 100])

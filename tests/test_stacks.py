@@ -14,9 +14,14 @@ def prod(dev: Deployment) -> Deployment:
     return run_program("prod", stack_outputs={DEV: dev.outputs})
 
 
-def test_prod_runs_the_exact_image_dev_exported(prod: Deployment, dev: Deployment) -> None:
-    assert prod.container()["image"] == dev.outputs["imageUri"]
-    assert prod.of_type("docker:index/image:Image") == []
+def test_prod_runs_the_exact_image_dev_exported_from_its_own_repository(prod: Deployment, dev: Deployment) -> None:
+    repository = prod.one("aws:ecr/repository:Repository")
+    digest = dev.outputs["imageUri"].split("@")[1]
+    assert prod.container()["image"] == f"{repository.state['repositoryUrl']}@{digest}"
+    assert repository.inputs["name"] == "library-management-system-prod"
+    assert repository.inputs["forceDelete"] is False
+    assert prod.of_type("docker:index/image:Image") == []  # copied, never built
+    assert prod.one("docker:index/remoteImage:RemoteImage").inputs["name"] == dev.outputs["imageUri"]
     assert [i for _, _, i in prod.reads] == [DEV]
 
 
