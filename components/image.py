@@ -33,8 +33,8 @@ import pulumi_docker as docker
 def lifecycle_policy(stack_tag: str, keep_images: int) -> dict[str, Any]:
     """Rule 1 selects the image tagged ``stack_tag``, the one the stack deployed last (a tag names one image), and
     never expires it; "an image that matches the tagging requirements of a higher priority rule cannot be expired by
-    a rule with a lower priority" (Amazon ECR user guide, lifecycle policy evaluation rules). Rule 2 keeps the last
-    ``keep_images`` of the others: the rollback targets."""
+    a rule with a lower priority" (Amazon ECR user guide, lifecycle policy evaluation rules). Rule 2 keeps the newest
+    ``keep_images`` images (the running one counts among them when it is one of the newest): the rollback targets."""
     return {
         "rules": [
             {
@@ -50,7 +50,7 @@ def lifecycle_policy(stack_tag: str, keep_images: int) -> dict[str, Any]:
             },
             {
                 "rulePriority": 2,
-                "description": f"Keep the last {keep_images} other images (rollback targets), expire older ones",
+                "description": f"Keep the newest {keep_images} images (rollback targets), expire older ones",
                 "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
                 "action": {"type": "expire"},
             },
