@@ -138,3 +138,13 @@ def test_a_lifecycle_rule_without_the_protection_would_expire_a_running_image(
         shared.push(_digest(build), "dev")
     shared.run_lifecycle()
     assert not shared.holds(_digest(0))
+
+
+def test_a_copy_whose_digest_differs_from_the_source_stops_the_deploy() -> None:
+    from components.image import CopyError, checked_copy
+
+    source = "1.dkr.ecr.r.amazonaws.com/app@sha256:" + "a" * 64
+    prod = "1.dkr.ecr.r.amazonaws.com/app-prod"
+    assert checked_copy(source, "sha256:" + "a" * 64, prod) == f"{prod}@sha256:{'a' * 64}"
+    with pytest.raises(CopyError, match="prod would not run what dev ran"):
+        checked_copy(source, "sha256:" + "b" * 64, prod)
