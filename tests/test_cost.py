@@ -72,7 +72,7 @@ def test_a_stack_in_an_unpriced_region_exports_null_with_the_reason() -> None:
 
 
 def test_readme_cost_table_matches_the_code() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deployments.md").read_text()
     for region in ("ap-northeast-2", "us-east-1"):
         row = re.search(rf"^\| {region} \| \$([\d.]+) \| \$([\d.]+) \| \$([\d.]+) \|$", readme, flags=re.MULTILINE)
         assert row is not None, region

@@ -326,7 +326,7 @@ def test_the_program_takes_the_ecs_exec_exception_with_its_reason(dev: Deploymen
 def test_readme_lists_every_policy_with_its_level() -> None:
     from tests.harness import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "guardrails.md").read_text()
     for policy in POLICIES:
         level = "mandatory" if policy.enforcement_level == EnforcementLevel.MANDATORY else "advisory"
         assert f"| `{policy.name}` | {level} |" in readme, policy.name

@@ -177,4 +177,4 @@ def test_a_hand_made_database_rule_is_adopted_into_the_urn_the_program_declares(
     duplicate, and the README's import command must put the existing rule exactly where the program declares it."""
     rule = guarded.named("library-db-from-tasks")
     command = guarded.import_command(rule, "dev", "<sgr-id>")
-    assert command in (harness.ROOT / "README.md").read_text()
+    assert command in (harness.ROOT / "docs" / "troubleshooting.md").read_text()

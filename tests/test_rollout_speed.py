@@ -39,7 +39,7 @@ def test_blue_green_overhead_adds_the_bake_time(report: Report) -> None:
 def test_readme_states_the_measured_figures() -> None:
     from tests.harness import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deployments.md").read_text()
     assert f"| **{rollout_overhead_seconds('ROLLING')} s** |" in readme
     assert f"| **{rollout_overhead_seconds('BLUE_GREEN', 5)} s** |" in readme
     assert "| **450 s** |" in readme

@@ -355,7 +355,7 @@ def test_dev_stack_holds_the_values_from_the_log() -> None:
 
 
 def test_readme_documents_every_config_key() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     documented = set(re.findall(r"^\| `(\w+)` \| (?:string|integer|boolean|object|array)", readme, flags=re.MULTILINE))
     assert set(config_keys()) <= documented
 
@@ -401,7 +401,7 @@ def test_one_bad_key_hides_no_check_that_involves_the_others() -> None:
 def test_the_readme_promises_what_a_refusal_holds() -> None:
     """README: "a message that names the key, the value and what is allowed, and a misspelt key is reported with a
     suggestion". Held here on one refusal of each kind."""
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     assert "names the key, the value and what is allowed" in readme
     assert "a misspelt key is reported with a suggestion" in readme
     with pytest.raises(ConfigError) as error:

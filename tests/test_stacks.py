@@ -78,4 +78,4 @@ def test_prod_can_be_recreated_because_the_readme_imports_its_kept_log_group_int
     log_group = prod.one("aws:cloudwatch/logGroup:LogGroup")
     assert log_group.retain_on_delete
     command = prod.import_command(log_group, "prod", log_group.inputs["name"])
-    assert command in (ROOT / "README.md").read_text()
+    assert command in (ROOT / "docs" / "troubleshooting.md").read_text()

@@ -214,7 +214,7 @@ def test_readme_documents_every_variable_and_secret_the_workflows_read() -> None
     for name in all_workflows():
         used |= set(re.findall(r"\$\{\{\s*(?:vars|secrets)\.(\w+)", (WORKFLOWS / name).read_text()))
     used.discard("GITHUB_TOKEN")  # provided by GitHub
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "ci-cd.md").read_text()
     for name in sorted(used):
         assert f"| `{name}` |" in readme, name
 
