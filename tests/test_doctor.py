@@ -1,0 +1,487 @@
+"""`make doctor`: every AWS check against the moto server of the local stack (real boto3 calls, AWS_ENDPOINT_URL),
+the CLI and Docker checks against stand-in executables on the PATH."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import socket
+import stat
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.loaders
+import botocore.session
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+import doctor
+import local_aws
+from settings import Settings, parse_settings
+from tests.harness import APP_FIXTURE, ROOT
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's
+IMAGE = "public.ecr.aws/docker/library/eclipse-temurin@sha256:" + "0" * 64
+WANTED = (ROOT / ".pulumi.version").read_text().strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state = tmp_path_factory.mktemp("moto")
+    port = free_port()
+    local_aws.start(port, state)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        local_aws.stop(state)
+
+
+@pytest.fixture
+def env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """boto3 pointed at moto with dummy credentials; an empty PATH of stand-ins (returned) and PULUMI_HOME."""
+    for name in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("PULUMI_HOME", str(tmp_path / "pulumi-home"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return bin_dir
+
+
+def stand_in(bin_dir: Path, name: str, script: str) -> None:
+    path = bin_dir / name
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def docker(bin_dir: Path, architecture: str = "x86_64", buildx: str = "default  docker  linux/amd64") -> None:
+    stand_in(
+        bin_dir,
+        "docker",
+        f'case "$1" in\n  info) echo {architecture} ;;\n  buildx) echo "{buildx}" ;;\n  *) exit 1 ;;\nesac',
+    )
+
+
+# Reading botocore's service models is most of a client's cost: the sessions of the tests share one loader.
+LOADER = botocore.loaders.create_loader()
+
+
+def session(region: str = REGION) -> Any:
+    core = botocore.session.Session()
+    core.register_component("data_loader", LOADER)
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def client(service: str, region: str = REGION) -> Any:
+    return session(region).client(service)
+
+
+def aws() -> doctor.Aws:
+    return doctor.Aws(session(), REGION)
+
+
+def settings(**config: Any) -> Settings:
+    config.setdefault("imageUri", IMAGE)
+    return parse_settings({k: doctor._cli_string(v) for k, v in config.items()}, "t")
+
+
+def unique(prefix: str) -> str:
+    return f"/{prefix}/{uuid.uuid4().hex[:8]}"
+
+
+def by_name(checks: list[doctor.Check], start: str) -> doctor.Check:
+    [found] = [c for c in checks if c.name.startswith(start)]
+    return found
+
+
+# --- 1. identity -------------------------------------------------------------------------------------------------
+
+
+def test_identity_names_the_account_and_region(env: Path) -> None:
+    check, account = doctor.check_identity(aws())
+    assert check.ok
+    assert account == ACCOUNT
+    assert ACCOUNT in check.line()
+    assert REGION in check.line()
+
+
+def test_identity_fails_with_a_fix_when_aws_does_not_answer(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    check, account = doctor.check_identity(aws())
+    assert not check.ok
+    assert account is None
+    assert "aws configure" in check.line()
+
+
+# --- 2. the Pulumi CLI -------------------------------------------------------------------------------------------
+
+
+def test_pulumi_cli_of_the_pinned_version_on_the_path_passes(env: Path) -> None:
+    stand_in(env, "pulumi", f"echo v{WANTED}")
+    assert doctor.check_pulumi_cli(ROOT).ok
+
+
+def test_pulumi_cli_of_another_version_or_none_fails_with_the_make_deploy_fix(env: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / ".pulumi.version", project)
+    missing = doctor.check_pulumi_cli(project)
+    assert not missing.ok
+    assert "`make deploy` installs it via tools/pulumi" in missing.line()
+    stand_in(env, "pulumi", "echo v3.0.0")
+    other = doctor.check_pulumi_cli(project)
+    assert not other.ok
+    assert "is 3.0.0" in other.detail
+    # The copy tools/pulumi installs into .pulumi-cli/ counts too.
+    installed = project / ".pulumi-cli" / "bin"
+    installed.mkdir(parents=True)
+    stand_in(installed, "pulumi", f"echo v{WANTED}")
+    assert doctor.check_pulumi_cli(project).ok
+
+
+# --- 3. the backend ----------------------------------------------------------------------------------------------
+
+
+def test_s3_backend_passes_when_the_bucket_exists_and_fails_when_not(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = f"state-{uuid.uuid4().hex[:8]}"
+    client("s3", "eu-west-1").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"s3://{bucket}?region=eu-west-1&awssdk=v2")
+    assert doctor.check_backend(aws()).ok
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"s3://{bucket}-missing?region=eu-west-1")
+    assert not doctor.check_backend(aws()).ok
+
+
+def test_file_backend_needs_its_directory(env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path}")
+    assert doctor.check_backend(aws()).ok
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path}/missing")
+    assert not doctor.check_backend(aws()).ok
+
+
+def test_pulumi_cloud_needs_a_token_which_is_never_printed(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    without = doctor.check_backend(aws())
+    assert not without.ok
+    assert "PULUMI_ACCESS_TOKEN" in without.line()
+    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "pul-0123456789")
+    with_token = doctor.check_backend(aws())
+    assert with_token.ok
+    assert "pul-0123456789" not in with_token.line()
+
+
+# --- 4. SSM parameters and their keys ----------------------------------------------------------------------------
+
+
+def test_parameters_pass_as_secure_strings_with_a_usable_key_and_fail_otherwise(env: Path) -> None:
+    ssm, kms = client("ssm"), client("kms")
+    names = {k: unique(k) for k in ("managed", "root", "named", "plain", "missing", "closed", "owned")}
+    ssm.put_parameter(Name=names["managed"], Value="v", Type="SecureString")
+    root_key = kms.create_key()["KeyMetadata"]  # moto's default policy: the account root may kms:*
+    ssm.put_parameter(Name=names["root"], Value="v", Type="SecureString", KeyId=root_key["KeyId"])
+    closed_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"}, "Action": "kms:*"}
+        ],
+    }
+    closed_key = kms.create_key(Policy=json.dumps(closed_policy), BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]
+    ssm.put_parameter(Name=names["closed"], Value="v", Type="SecureString", KeyId=closed_key["Arn"])
+    named_key = kms.create_key(Policy=json.dumps(closed_policy), BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]
+    ssm.put_parameter(Name=names["named"], Value="v", Type="SecureString", KeyId=named_key["Arn"])
+    ssm.put_parameter(Name=names["plain"], Value="v", Type="String")
+    stack = settings(
+        secrets={k.upper(): v for k, v in names.items()},
+        secretValues={"OWNED": "value"},
+        kmsKeyArn=named_key["Arn"],
+    )
+    checks = doctor.check_parameters(aws(), stack, ACCOUNT)
+    results = {c.name.removeprefix("SSM parameter "): c for c in checks}
+    assert names["owned"] not in results  # the stack creates it
+    assert {n for n, c in results.items() if c.ok} == {names["managed"], names["root"], names["named"]}
+    assert "SecureString" in results[names["plain"]].detail
+    assert "put-parameter" in results[names["missing"]].detail
+    assert f"arn:aws:iam::{ACCOUNT}:root kms:Decrypt" in results[names["closed"]].detail
+
+
+# --- 5. network ----------------------------------------------------------------------------------------------------
+
+
+def test_the_default_vpc_and_its_default_subnets_pass(env: Path) -> None:
+    checks = doctor.check_network(aws(), settings())
+    assert all(c.ok for c in checks), checks
+    assert by_name(checks, "VPC").detail == "the default VPC"
+
+
+def private_vpc(zones: tuple[str, ...]) -> tuple[str, list[str]]:
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, zone in enumerate(zones)
+    ]
+    return vpc, subnets
+
+
+def test_subnets_in_one_zone_or_another_vpc_fail(env: Path) -> None:
+    vpc, subnets = private_vpc(("a", "a"))
+    _other_vpc, other = private_vpc(("b",))
+    checks = doctor.check_network(aws(), settings(vpcId=vpc, subnetIds=subnets))
+    assert not by_name(checks, "subnets").ok
+    assert "1 zone(s) only" in by_name(checks, "subnets").detail
+    checks = doctor.check_network(aws(), settings(vpcId=vpc, subnetIds=[subnets[0], *other]))
+    assert f"{other[0]} is in" in by_name(checks, "subnets").detail
+
+
+def test_private_tasks_need_a_nat_gateway_or_the_endpoints(env: Path) -> None:
+    ec2 = client("ec2")
+    vpc, subnets = private_vpc(("a", "b"))
+    stack = settings(vpcId=vpc, subnetIds=subnets, assignPublicIp=False)
+    egress = by_name(doctor.check_network(aws(), stack), "tasks without public IPs")
+    assert not egress.ok
+    assert "ecr.api, ecr.dkr, s3, logs, ssm" in egress.detail
+    for service in doctor.PRIVATE_ENDPOINTS:
+        ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.{service}")
+    assert by_name(doctor.check_network(aws(), stack), "tasks without public IPs").ok
+    vpc2, subnets2 = private_vpc(("a", "b"))
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.create_nat_gateway(SubnetId=subnets2[0], AllocationId=allocation)
+    nat = settings(vpcId=vpc2, subnetIds=subnets2, assignPublicIp=False)
+    assert "NAT gateway" in by_name(doctor.check_network(aws(), nat), "tasks without public IPs").detail
+
+
+def test_a_missing_vpc_fails(env: Path) -> None:
+    [check] = doctor.check_network(
+        aws(),
+        settings(vpcId="vpc-0123456789abcdef0", subnetIds=["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]),
+    )
+    assert not check.ok
+    assert "fix vpcId" in check.detail
+
+
+# --- 6. the database ---------------------------------------------------------------------------------------------
+
+
+def test_database_group_must_be_in_the_tasks_vpc(env: Path) -> None:
+    ec2 = client("ec2")
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    here = ec2.create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=default_vpc)["GroupId"]
+    elsewhere_vpc, _ = private_vpc(("a",))
+    elsewhere = ec2.create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=elsewhere_vpc)["GroupId"]
+    assert doctor.check_database(aws(), settings(databaseSecurityGroupId=here))[0].ok
+    [wrong] = doctor.check_database(aws(), settings(databaseSecurityGroupId=elsewhere))
+    assert not wrong.ok
+    assert elsewhere_vpc in wrong.detail
+    [missing] = doctor.check_database(aws(), settings(databaseInstance="no-such-db"))
+    assert not missing.ok
+    assert "fix databaseInstance" in missing.detail
+    assert doctor.check_database(aws(), settings()) == []
+
+
+# --- 7. certificate and alarm topic ---------------------------------------------------------------------------------
+
+
+def self_signed() -> tuple[bytes, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "library.example.com")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), pem_key
+
+
+def test_certificate_must_be_issued_and_in_the_region_and_the_topic_must_exist(env: Path) -> None:
+    certificate, key = self_signed()
+    issued = client("acm").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    pending = client("acm").request_certificate(DomainName="library.example.com")["CertificateArn"]
+    abroad = client("acm", "eu-west-1").import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
+    topic = client("sns").create_topic(Name=f"alarms-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    ok = doctor.check_certificate_and_topic(aws(), settings(certificateArn=issued, alarmTopicArn=topic))
+    assert [c.ok for c in ok] == [True, True]
+    [not_issued, no_topic] = doctor.check_certificate_and_topic(
+        aws(), settings(certificateArn=pending, alarmTopicArn=topic + "-missing")
+    )
+    assert not not_issued.ok
+    assert "PENDING_VALIDATION" in not_issued.detail
+    assert not no_topic.ok
+    [wrong_region] = doctor.check_certificate_and_topic(aws(), settings(certificateArn=abroad))
+    assert not wrong_region.ok
+    assert "eu-west-1" in wrong_region.detail
+
+
+# --- 8. the image build ----------------------------------------------------------------------------------------------
+
+
+def builds(**config: Any) -> Settings:
+    return parse_settings({"dockerContext": APP_FIXTURE, **config}, "t")
+
+
+def test_build_passes_with_the_source_and_an_engine_of_the_platform(env: Path) -> None:
+    docker(env, "x86_64")
+    checks = doctor.check_build(builds(), ROOT)
+    assert [c.ok for c in checks] == [True, True, True], checks
+    assert doctor.check_build(settings(), ROOT) == []  # imageUri: nothing is built
+
+
+def test_build_for_another_architecture_needs_emulation_unless_buildx_lists_it(env: Path) -> None:
+    docker(env, "aarch64", buildx="default  docker  linux/arm64")
+    platform = by_name(doctor.check_build(builds(), ROOT), "Docker builds for linux/amd64")
+    assert not platform.ok
+    assert doctor.EMULATION_FIX in platform.detail
+    docker(env, "aarch64", buildx="default  docker  linux/arm64, linux/amd64")
+    assert by_name(doctor.check_build(builds(), ROOT), "Docker builds for").ok
+    assert by_name(doctor.check_build(builds(cpuArchitecture="ARM64"), ROOT), "Docker builds for linux/arm64").ok
+
+
+def test_build_fails_without_source_without_docker_or_with_a_stopped_engine(env: Path, tmp_path: Path) -> None:
+    checks = doctor.check_build(builds(dockerContext=str(tmp_path / "empty")), ROOT)
+    assert not by_name(checks, "application source").ok
+    assert "install Docker" in by_name(checks, "Docker engine").detail
+    stand_in(env, "docker", "echo 'Cannot connect to the Docker daemon' >&2; exit 1")
+    engine = by_name(doctor.check_build(builds(), ROOT), "Docker engine")
+    assert not engine.ok
+    assert "Cannot connect to the Docker daemon" in engine.detail
+
+
+# --- 9. service-linked roles -----------------------------------------------------------------------------------------
+
+
+def test_service_linked_roles_pass_present_or_missing_and_fail_when_unreadable(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = doctor.check_service_linked_roles(aws())
+    assert all(c.ok for c in checks)
+    assert {c.detail for c in checks} == {"created on first use"}
+    # moto's create_service_linked_role names ECS's role AWSServiceRoleForecs: made as AWS names it instead.
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    client("iam").create_role(
+        RoleName="AWSServiceRoleForECS",
+        Path="/aws-service-role/ecs.amazonaws.com/",
+        AssumeRolePolicyDocument=json.dumps(trust),
+    )
+    ecs = by_name(doctor.check_service_linked_roles(aws()), "service-linked role AWSServiceRoleForECS")
+    assert ecs.ok
+    assert ecs.detail == ""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    assert not any(c.ok for c in doctor.check_service_linked_roles(aws()))
+
+
+# --- the whole run -----------------------------------------------------------------------------------------------
+
+
+def project(tmp_path: Path, config: dict[str, Any]) -> Path:
+    directory = tmp_path / "project"
+    directory.mkdir(parents=True)
+    for name in ("Pulumi.yaml", ".pulumi.version"):
+        shutil.copy(ROOT / name, directory)
+    stack = {"aws:region": REGION, **{f"library-infra:{k}": v for k, v in config.items()}}
+    (directory / "Pulumi.t.yaml").write_text(yaml.safe_dump({"config": stack}))
+    return directory
+
+
+CIPHER = "v1:XzzuNultOgz9dqCg:Soj7xtArE6l6eg694tVdd+cC6LzVRGd9S3Rm02QkH0SO6yUiTvexlsKVtYE6jyavSCr9"
+
+
+def test_main_prints_one_line_per_check_and_exits_by_the_result(
+    env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stand_in(env, "pulumi", f"echo v{WANTED}")
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{tmp_path}")
+    present, owned = unique("main"), unique("main")
+    client("ssm").put_parameter(Name=present, Value="v", Type="SecureString")
+    config = {
+        "imageUri": IMAGE,
+        "secrets": {"DB_URL": present, "DB_PASSWORD": owned},
+        "secretValues": {"DB_PASSWORD": {"secure": CIPHER}},
+    }
+    directory = project(tmp_path, config)
+    assert doctor.main(["--stack", "t", "--project-dir", str(directory)], session) == 0
+    lines = capsys.readouterr().out.splitlines()
+    _, stack = doctor.load("t", directory)
+    assert len(lines) == len(doctor.run_checks(aws(), stack, directory))
+    assert all(line.startswith("✓ ") for line in lines)
+    assert not any(owned in line or CIPHER in line for line in lines)
+
+    (directory / "Pulumi.t.yaml").unlink()
+    config["secrets"] = {"DB_URL": present + "-missing", "DB_PASSWORD": owned}
+    directory = project(tmp_path / "again", config)
+    assert doctor.main(["--stack", "t", "--project-dir", str(directory)], session) == 1
+    out = capsys.readouterr().out
+    assert f"✗ SSM parameter {present}-missing: create it" in out
+    assert CIPHER not in out
+
+
+def test_main_reports_bad_settings_and_a_missing_stack_file(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = project(tmp_path, {"cpu": 3})
+    assert doctor.main(["--stack", "t", "--project-dir", str(directory)]) == 1
+    assert capsys.readouterr().out.startswith("✗ settings of stack t: ")
+    assert doctor.main(["--stack", "nope", "--project-dir", str(directory)]) == 1
+    assert "Pulumi.nope.yaml does not exist" in capsys.readouterr().out
+
+
+def test_doctor_only_reads(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stand_in(env, "pulumi", f"echo v{WANTED}")
+    docker(env)
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"s3://state-{uuid.uuid4().hex[:8]}?region={REGION}")
+    vpc, subnets = private_vpc(("a", "b"))
+    group = client("ec2").create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=vpc)["GroupId"]
+    key = client("kms").create_key()["KeyMetadata"]["KeyId"]
+    parameter = unique("read")
+    client("ssm").put_parameter(Name=parameter, Value="v", Type="SecureString", KeyId=key)
+    stack = builds(
+        secrets=json.dumps({"A": parameter, "B": unique("read")}),
+        vpcId=vpc,
+        subnetIds=json.dumps(subnets),
+        assignPublicIp="false",
+        databaseSecurityGroupId=group,
+        certificateArn=f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0000-1111",
+        alarmTopicArn=f"arn:aws:sns:{REGION}:{ACCOUNT}:alarms",
+    )
+    recorded = session()
+    operations: list[str] = []
+    recorded.events.register("before-call", lambda model, **_: operations.append(model.name))
+    checks = doctor.run_checks(doctor.Aws(recorded, REGION), stack, ROOT)
+    assert len(checks) > 10
+    assert {"GetCallerIdentity", "DescribeParameters", "GetKeyPolicy", "HeadBucket", "GetRole"} <= set(operations)
+    assert all(op.startswith(("Describe", "Get", "List", "Head")) for op in operations), operations
+    assert os.environ["PATH"] == str(env)
