@@ -60,7 +60,8 @@ def start(port: int, state_dir: Path) -> int:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"127.0.0.1:{port} is already in use; run `make local-down` or free the port")
     running = str(stack_config().get("library-infra:desiredCount", 1))
-    env = {**os.environ, "MOTO_ECS_SERVICE_RUNNING": running}
+    # Fargate needs no AMIs: without moto's default AMI catalogue EC2's first answer takes milliseconds, not a second.
+    env = {**os.environ, "MOTO_ECS_SERVICE_RUNNING": running, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
     moto = Path(sys.executable).with_name("moto_server")
     log = (state_dir / "moto.log").open("ab")
     process = subprocess.Popen(
