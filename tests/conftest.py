@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import shutil
-from collections.abc import Callable
+import socket
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import local_aws
 from tests.harness import ROOT, Deployment, Registered, run_program
 from tests.iam_model import evaluate
 
@@ -131,3 +136,33 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_unconfigure(config: pytest.Config) -> None:
     # After pytest's own last collection (the unraisable-exception check): what is left lives until the exit.
     gc.freeze()
+
+
+# The moto server of `make local` (local_aws.py), for the modules that talk to AWS APIs over HTTP: one per module,
+# so that what one module creates never meets another's tests.
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server `make local` starts, on a free loopback port; stopped afterwards."""
+    port, state = free_port(), tmp_path_factory.mktemp("local")
+    pid = local_aws.start(port, state)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        local_aws.stop(state)
+        assert exited_within(pid, seconds=10), "moto server still running after stop"
+        assert not (Path(state) / "moto.pid").exists()
+
+
+def exited_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if os.waitpid(pid, os.WNOHANG) != (0, 0):  # reaped: it has exited
+            return True
+        time.sleep(0.1)
+    return False

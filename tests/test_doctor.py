@@ -7,10 +7,8 @@ import datetime
 import json
 import os
 import shutil
-import socket
 import stat
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,31 +23,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import doctor
-import local_aws
 from settings import Settings, parse_settings
+from tests.conftest import free_port
 from tests.harness import APP_FIXTURE, ROOT
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's
 IMAGE = "public.ecr.aws/docker/library/eclipse-temurin@sha256:" + "0" * 64
 WANTED = (ROOT / ".pulumi.version").read_text().strip()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("moto")
-    port = free_port()
-    local_aws.start(port, state)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        local_aws.stop(state)
 
 
 @pytest.fixture

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
-import socket
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -127,34 +123,6 @@ def test_make_local_uses_a_file_backend_in_the_project_and_a_passphrase() -> Non
     assert "stack output --stack local" in makefile
     assert "destroy --yes --stack local" in makefile
     assert "/.pulumi-local/" in (ROOT / ".gitignore").read_text().splitlines()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The same server `make local` starts, on a free loopback port; stopped afterwards."""
-    port, state = free_port(), tmp_path_factory.mktemp("local")
-    pid = local_aws.start(port, state)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        local_aws.stop(state)
-        assert exited_within(pid, seconds=10), "moto server still running after stop"
-        assert not (Path(state) / "moto.pid").exists()
-
-
-def exited_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if os.waitpid(pid, os.WNOHANG) != (0, 0):  # reaped: it has exited
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def client(service: str, endpoint: str) -> Any:

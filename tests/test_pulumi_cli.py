@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.harness import ROOT
 
 PINNED = (ROOT / ".pulumi.version").read_text().strip()
@@ -125,9 +126,7 @@ def test_make_local_stops_its_emulator_when_a_later_step_fails(tmp_path: Path) -
         f'#!/bin/sh\ncase "$1" in version) echo v{PINNED};; up) echo "error: up failed" >&2; exit 1;; esac\nexit 0\n'
     )
     fake.chmod(0o755)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     state = tmp_path / "state"
     result = subprocess.run(
         ["make", "-s", "local", f"PULUMI={fake}", f"LOCAL_STATE={state}", f"LOCAL_PORT={port}"],
