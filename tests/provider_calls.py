@@ -49,10 +49,19 @@ from urllib.parse import urlparse
 
 
 @dataclass(frozen=True)
+class RoleFacts:
+    path: str
+    boundary: str | None
+
+
+@dataclass(frozen=True)
 class Where:
     partition: str
     region: str
     account: str
+    roles: Mapping[str, RoleFacts] = field(default_factory=dict)
+    """The deployment's roles by name: a RolePolicy's or RolePolicyAttachment's inputs name only the role, and its
+    rows need the role's path (part of the ARN) and permissions boundary (a condition key)."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +82,6 @@ PLACEHOLDER_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 """A KMS key id where the registered values hold none (AWS's documentation example)."""
 STATE_ORGANIZATION = "organization"
 """The DIY backend's fixed organization name in project-scoped stack paths."""
-
-# Roles seen by the Role rows, so that the rows of a RolePolicy or RolePolicyAttachment (whose inputs name only the
-# role) build the role's ARN with its path and carry its permissions boundary. Fill order: evaluate roles first.
-_ROLE_PATHS: dict[str, str] = {}
-_ROLE_BOUNDARIES: dict[str, str] = {}
-
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
@@ -113,12 +116,12 @@ def _tag_on_create(action: str, resource: str, key: str, create_action: str) -> 
 
 
 def _role_arn(w: Where, name: str, path: str | None = None) -> str:
-    path = path or _ROLE_PATHS.get(name, "/")
+    path = path or (w.roles[name].path if name in w.roles else "/")
     return f"arn:{w.partition}:iam::{w.account}:role{path}{name}"
 
 
-def _boundary(role: str) -> dict[str, str]:
-    boundary = _ROLE_BOUNDARIES.get(role)
+def _boundary(w: Where, role: str) -> dict[str, str]:
+    boundary = w.roles[role].boundary if role in w.roles else None
     return {"iam:PermissionsBoundary": boundary} if boundary else {}
 
 
@@ -136,19 +139,22 @@ def _pass_role(role_arn: str, service: str, phases: str) -> Call:
     return Call("iam:PassRole", role_arn, phases, {"iam:PassedToService": service})
 
 
+def role_facts(inputs: Mapping[str, object], state: Mapping[str, object]) -> tuple[str, RoleFacts]:
+    """A registered aws:iam/role:Role's name, path and boundary, for :attr:`Where.roles`."""
+    name = _s(state, "name") or _s(inputs, "name", default="role")
+    path = _s(inputs, "path") or _s(state, "path") or "/"
+    boundary = _s(inputs, "permissionsBoundary") or _s(state, "permissionsBoundary") or None
+    return name, RoleFacts(path, boundary)
+
+
 def role_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
     # internal/service/iam/role.go: CreateRole (tags and boundary in the request), Read = GetRole (tags come with it)
     # + ListRolePolicies/GetRolePolicy (inline_policy) + ListAttachedRolePolicies (managed_policy_arns), Update per
     # attribute, Delete = ListInstanceProfilesForRole, then (state holds inline/managed policies read back) the
     # lists and their removal, then DeleteRole.
-    name = _s(state, "name") or _s(inputs, "name", default="role")
-    path = _s(inputs, "path") or _s(state, "path") or "/"
-    boundary = _s(inputs, "permissionsBoundary") or _s(state, "permissionsBoundary")
-    _ROLE_PATHS[name] = path
-    if boundary:
-        _ROLE_BOUNDARIES[name] = boundary
-    arn = _role_arn(w, name, path)
-    pb = {"iam:PermissionsBoundary": boundary} if boundary else {}
+    name, facts = role_facts(inputs, state)
+    arn = _role_arn(w, name, facts.path)
+    pb = {"iam:PermissionsBoundary": facts.boundary} if facts.boundary else {}
     return [
         Call("iam:CreateRole", arn, "C", pb),
         Call("iam:TagRole", arn, "CU"),  # tag-on-create needs iam:TagRole too
@@ -174,7 +180,7 @@ def role_policy_calls(inputs: Mapping[str, object], state: Mapping[str, object],
     # internal/service/iam/role_policy.go: PutRolePolicy, GetRolePolicy, DeleteRolePolicy.
     role = _after(_s(inputs, "role") or _s(state, "role"), ":role/").rsplit("/", 1)[-1]
     arn = _role_arn(w, role)
-    pb = _boundary(role)
+    pb = _boundary(w, role)
     return [
         Call("iam:PutRolePolicy", arn, "CU", pb),
         Call("iam:GetRolePolicy", arn, "CRU"),
@@ -188,7 +194,7 @@ def role_policy_attachment_calls(inputs: Mapping[str, object], state: Mapping[st
     role = _after(_s(inputs, "role") or _s(state, "role"), ":role/").rsplit("/", 1)[-1]
     arn = _role_arn(w, role)
     policy = _s(inputs, "policyArn") or _s(state, "policyArn")
-    context = {"iam:PolicyARN": policy, **_boundary(role)}
+    context = {"iam:PolicyARN": policy, **_boundary(w, role)}
     return [
         Call("iam:AttachRolePolicy", arn, "C", context),
         Call("iam:ListAttachedRolePolicies", arn, "CR"),

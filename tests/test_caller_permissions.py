@@ -10,6 +10,7 @@ stacks use: it must refuse them all.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator
@@ -111,18 +112,17 @@ def _resource_calls(deployment: Deployment) -> Iterator[tuple[str, Call]]:
 
 
 def _raw_resource_calls(deployment: Deployment) -> Iterator[tuple[str, Call]]:
-    provider_calls._ROLE_PATHS.clear()
-    provider_calls._ROLE_BOUNDARIES.clear()
     bucket = account().outputs["stateBucketName"]
-    roles_first = sorted(deployment.resources, key=lambda r: r.type != "aws:iam/role:Role")
-    for resource in roles_first:
+    roles = dict(provider_calls.role_facts(r.inputs, r.state) for r in deployment.of_type("aws:iam/role:Role"))
+    where = dataclasses.replace(WHERE, roles=roles)
+    for resource in deployment.resources:
         if resource.type.startswith(NOT_CALLS):
             continue
         if resource.type == "pulumi:pulumi:StackReference":
             for call in provider_calls.stack_reference_calls(bucket, resource.inputs["name"]):
                 yield resource.type, call
             continue
-        for call in provider_calls.RESOURCE_CALLS[resource.type](resource.inputs, resource.state, WHERE):
+        for call in provider_calls.RESOURCE_CALLS[resource.type](resource.inputs, resource.state, where):
             yield resource.type, call
 
 
