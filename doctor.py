@@ -111,7 +111,7 @@ def _masked(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _cli_string(value: Any) -> str:
+def cli_string(value: Any) -> str:
     """A value as the CLI puts it in PULUMI_CONFIG: strings as they are, booleans in lower case, the rest JSON."""
     if isinstance(value, str):
         return value
@@ -151,7 +151,7 @@ def stack_config(stack: str, project_dir: Path = ROOT) -> tuple[str | None, dict
                 raw.pop(bare, None)
                 continue
         raw[bare] = masked
-    return region, {k: _cli_string(v) for k, v in raw.items()}, frozenset(secret_keys)
+    return region, {k: cli_string(v) for k, v in raw.items()}, frozenset(secret_keys)
 
 
 def load(stack: str, project_dir: Path = ROOT) -> tuple[str | None, Settings]:

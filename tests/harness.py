@@ -475,18 +475,10 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project
 
 
 def as_cli_strings(config: Mapping[str, Any]) -> dict[str, str]:
-    """What the CLI puts in PULUMI_CONFIG: strings, objects and arrays as JSON, booleans in lower case."""
-    out = {}
-    for key, value in config.items():
-        if isinstance(value, str):
-            out[key] = value
-        elif isinstance(value, bool):
-            out[key] = "true" if value else "false"
-        elif isinstance(value, int | float):
-            out[key] = str(value)
-        else:
-            out[key] = json.dumps(value)
-    return out
+    """What the CLI puts in PULUMI_CONFIG (doctor.py reads stack files the same way)."""
+    from doctor import cli_string
+
+    return {key: cli_string(value) for key, value in config.items()}
 
 
 def run_program(

@@ -84,7 +84,7 @@ def aws() -> doctor.Aws:
 
 def settings(**config: Any) -> Settings:
     config.setdefault("imageUri", IMAGE)
-    return parse_settings({k: doctor._cli_string(v) for k, v in config.items()}, "t")
+    return parse_settings({k: doctor.cli_string(v) for k, v in config.items()}, "t")
 
 
 def unique(prefix: str) -> str:
