@@ -69,7 +69,7 @@ $(POLICY_READY): policy/requirements.txt
 
 # Read-only preflight of the AWS account, the tools and the backend for $(STACK): one line per check, exit 1 on a ✗.
 doctor: $(READY)
-	$(BIN)/python doctor.py --stack $(STACK)
+	$(BIN)/python -m stack_support.doctor --stack $(STACK)
 
 # The preview a pull request gets, with the guardrails of policy/ enforced.
 preview: $(READY) $(POLICY_READY)
@@ -88,15 +88,15 @@ LOCAL_PULUMI := PULUMI_BACKEND_URL=file://$(CURDIR)/$(LOCAL_STATE) PULUMI_CONFIG
 # The CLI is found or installed before the emulator starts, and a failed step stops the emulator again.
 local: $(READY)
 	$(PULUMI) version > /dev/null
-	$(BIN)/python local_aws.py start --state-dir $(LOCAL_STATE) $(if $(LOCAL_PORT),--port $(LOCAL_PORT))
+	$(BIN)/python -m stack_support.local_aws start --state-dir $(LOCAL_STATE) $(if $(LOCAL_PORT),--port $(LOCAL_PORT))
 	$(LOCAL_PULUMI) stack select --create local --secrets-provider passphrase \
 		&& $(LOCAL_PULUMI) up --yes --stack local \
 		&& $(LOCAL_PULUMI) stack output --stack local \
-		|| { $(BIN)/python local_aws.py stop --state-dir $(LOCAL_STATE); exit 1; }
+		|| { $(BIN)/python -m stack_support.local_aws stop --state-dir $(LOCAL_STATE); exit 1; }
 
 local-down: $(READY)
 	-$(LOCAL_PULUMI) destroy --yes --stack local
-	$(BIN)/python local_aws.py stop --state-dir $(LOCAL_STATE)
+	$(BIN)/python -m stack_support.local_aws stop --state-dir $(LOCAL_STATE)
 
 clean:
 	rm -rf $(VENV) policy/venv tools/node_modules .pytest_cache .mypy_cache .ruff_cache

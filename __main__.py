@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pulumi
 
-import aws_env
-import cost
-import live_traffic
-import promotion
 from components.execution_role import ExecutionRole, ExecutionRoleArgs
 from components.image import AppImage, AppImageArgs
 from components.secrets import AppSecrets, AppSecretsArgs
 from components.service import AutoscalingGoals, LoadBalancedService, LoadBalancedServiceArgs
 from components.task_definition import AppTaskDefinition, AppTaskDefinitionArgs
 from components.task_role import TaskRole, TaskRoleArgs
-from settings import load_settings, stacks_promoting_from
+from stack_support import aws_env, cost, live_traffic, promotion
+from stack_support.settings import load_settings, stacks_promoting_from
 
 settings = load_settings(Path(__file__).parent)  # raises before any resource exists
 where = aws_env.lookup(settings)
@@ -143,7 +140,7 @@ pulumi.export("targetGroupArn", service.target_group.arn)
 pulumi.export("albSecurityGroupId", service.alb_security_group.id)
 pulumi.export("serviceSecurityGroupId", service.service_security_group.id)
 pulumi.export("secretParameterArns", secrets.parameter_arns)
-# Read back by the next deployment of this stack (live_traffic.py); null with ROLLING.
+# Read back by the next deployment of this stack (stack_support/live_traffic.py); null with ROLLING.
 pulumi.export(live_traffic.RULE_OUTPUT, service.blue_green.production_rule.arn if service.blue_green else None)
 
 estimate = pulumi.Output.all(where.region, where.subnet_ids).apply(

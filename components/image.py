@@ -65,7 +65,8 @@ class CopyError(ValueError):
 def checked_copy(source: str, pushed_digest: str, repository_url: str) -> str:
     """``<repository>@<digest>`` of the copy, which must be the source's digest: what was tested is what runs."""
     if "@" not in source:
-        return source  # a preview's placeholder for a source stack never deployed (promotion.py); up refuses it
+        # A preview's placeholder for a source stack never deployed (stack_support/promotion.py); up refuses it.
+        return source
     digest = source.split("@", 1)[1]
     if pushed_digest != digest:
         raise CopyError(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import local_aws
+from stack_support import local_aws
 from tests.harness import ROOT, Deployment, Registered, run_program
 from tests.iam_model import evaluate
 
@@ -138,8 +138,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     gc.freeze()
 
 
-# The moto server of `make local` (local_aws.py), for the modules that talk to AWS APIs over HTTP: one per module,
-# so that what one module creates never meets another's tests.
+# The moto server of `make local` (stack_support/local_aws.py), for the modules that talk to AWS APIs over HTTP: one
+# per module, so that what one module creates never meets another's tests.
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -475,8 +475,8 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None, project
 
 
 def as_cli_strings(config: Mapping[str, Any]) -> dict[str, str]:
-    """What the CLI puts in PULUMI_CONFIG (doctor.py reads stack files the same way)."""
-    from doctor import cli_string
+    """What the CLI puts in PULUMI_CONFIG (stack_support/doctor.py reads stack files the same way)."""
+    from stack_support.doctor import cli_string
 
     return {key: cli_string(value) for key, value in config.items()}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app_source import copy_sources, missing_sources
-from settings import ConfigError, parse_settings
+from stack_support.app_source import copy_sources, missing_sources
+from stack_support.settings import ConfigError, parse_settings
 from tests.harness import APP_FIXTURE, ROOT, stack_config
 
 GRADLE_DOCKERFILE = (ROOT / "Dockerfile").read_text()

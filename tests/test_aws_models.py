@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from settings import LOG_RETENTION_DAYS
+from stack_support.settings import LOG_RETENTION_DAYS
 from tests.conftest import REGION, execution_role
 from tests.harness import Deployment, service_model
 

@@ -174,7 +174,7 @@ def test_green_target_group_keeps_its_urn_through_the_rename(blue_green: Deploym
 
 def test_requests_per_target_scaling_with_blue_green_is_refused_saying_why() -> None:
     """ALBRequestCountPerTarget follows one target group; after a traffic shift it reads 0 and scales in."""
-    from settings import ConfigError
+    from stack_support.settings import ConfigError
 
     with pytest.raises(ConfigError) as error:
         run_program(

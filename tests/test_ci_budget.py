@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from settings import CI_SETUP_MINUTES, MAX_BAKE_MINUTES, ConfigError
+from stack_support.settings import CI_SETUP_MINUTES, MAX_BAKE_MINUTES, ConfigError
 from tests.harness import Deployment, run_bootstrap, run_program
 from tests.test_workflows import load, steps_using
 

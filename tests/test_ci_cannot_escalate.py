@@ -241,7 +241,7 @@ def test_a_stack_given_bootstraps_boundary_puts_it_on_every_role_so_the_deploy_r
 
 
 def test_a_boundary_that_is_not_a_policy_arn_is_refused() -> None:
-    from settings import ConfigError
+    from stack_support.settings import ConfigError
 
     with pytest.raises(ConfigError, match=r"permissionsBoundaryArn='arn:aws:iam::123456789012:role/x' must be an IAM"):
         run_program("dev", {"permissionsBoundaryArn": f"{IAM}:role/x"}, cached=False)

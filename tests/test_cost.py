@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from cost import HOURS_PER_MONTH, PRICES, SPOT_DISCOUNT, estimate
+from stack_support.cost import HOURS_PER_MONTH, PRICES, SPOT_DISCOUNT, estimate
 from tests.harness import ROOT, Deployment, run_program
 
 SEOUL = PRICES["ap-northeast-2"]

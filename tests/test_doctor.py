@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-import doctor
-from settings import Settings, parse_settings
+from stack_support import doctor
+from stack_support.settings import Settings, parse_settings
 from tests.conftest import free_port
 from tests.harness import APP_FIXTURE, ROOT
 

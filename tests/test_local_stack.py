@@ -13,7 +13,7 @@ import pulumi_aws.config.outputs as aws_config
 import pytest
 import yaml
 
-import local_aws
+from stack_support import local_aws
 from tests.harness import PASSPHRASES, ROOT, Deployment, run_program
 from tests.passphrase import Crypter
 

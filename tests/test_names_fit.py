@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from settings import ConfigError, parse_settings
+from stack_support.settings import ConfigError, parse_settings
 from tests.harness import DB_INSTANCE, Deployment, Registered, run_program, service_model
 
 # Pulumi refuses longer stack names: "stack names are limited to 100 characters" (pulumi/pulumi, backend references).

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from aws_env import MAX_PARAMETER_ARN, MAX_ROLE_POLICY_CHARACTERS
-from settings import ConfigError
+from stack_support.aws_env import MAX_PARAMETER_ARN, MAX_ROLE_POLICY_CHARACTERS
+from stack_support.settings import ConfigError
 from tests import harness
 from tests.harness import DEFAULT_VPC, PRIVATE_VPC, run_program
 
@@ -86,8 +86,8 @@ def test_so_many_secrets_that_the_inline_policy_is_too_large_are_refused() -> No
 def test_the_policy_size_checked_is_the_size_of_the_policy_the_role_gets(owned: bool) -> None:
     import json
 
-    from aws_env import execution_policy_characters
-    from settings import parse_settings
+    from stack_support.aws_env import execution_policy_characters
+    from stack_support.settings import parse_settings
     from tests.conftest import execution_role, role_policies
 
     overrides = {"secretValues": {"SPRING_DATASOURCE_PASSWORD": "a-password-1"}} if owned else {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from promotion import PromotionError, checked_image, not_deployed_yet
+from stack_support.promotion import PromotionError, checked_image, not_deployed_yet
 from tests.harness import Deployment, run_program
 
 DEV = "organization/library-infra/dev"

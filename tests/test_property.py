@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from settings import (
+from stack_support.settings import (
     FARGATE_SIZES,
     LOG_RETENTION_DAYS,
     MAX_BAKE_MINUTES,

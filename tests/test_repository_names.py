@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from settings import ConfigError, default_repository_name, parse_settings
+from stack_support.settings import ConfigError, default_repository_name, parse_settings
 from tests.harness import ROOT, run_program
 from tests.test_names_fit import rule_for
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from settings import SECRET, ConfigError, config_keys
+from stack_support.settings import SECRET, ConfigError, config_keys
 from tests.harness import ROOT, read_yaml, run_program
 
 CANARY = "Canary-5ecr3t-Value-771"

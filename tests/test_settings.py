@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from settings import FARGATE_SIZES, LOG_RETENTION_DAYS, ConfigError, Settings, config_keys, parse_settings
+from stack_support.settings import FARGATE_SIZES, LOG_RETENTION_DAYS, ConfigError, Settings, config_keys, parse_settings
 from tests import harness
 from tests.conftest import PASSWORD
 from tests.harness import ROOT, run_program, service_model

@@ -7,7 +7,15 @@ import tomllib
 
 from tests.harness import ROOT
 
-SOURCES = ["*.py", "components/*.py", "bootstrap/*.py", "examples/consumer/*.py", "policy/*.py", "tests/*.py"]
+SOURCES = [
+    "*.py",
+    "components/*.py",
+    "stack_support/*.py",
+    "bootstrap/*.py",
+    "examples/consumer/*.py",
+    "policy/*.py",
+    "tests/*.py",
+]
 
 
 def test_mypy_reads_every_pulumi_aws_service_the_code_uses() -> None:

@@ -276,7 +276,8 @@ def test_prod_deploys_exactly_the_digest_the_dev_job_of_the_same_run_produced() 
     assert config == {"imageUri": {"value": "repo@sha256:abc", "secret": False}}
     for job in ("dev", "image"):
         assert any("GITHUB_STEP_SUMMARY" in s.get("run", "") for s in jobs[job]["steps"]), job
-    # imageUri beside the committed imageFromStack is the approved digest (promotion.py refuses a moved source).
+    # imageUri beside the committed imageFromStack is the approved digest (stack_support/promotion.py refuses a
+    # moved source).
     prod_config = read_yaml(ROOT / "Pulumi.prod.yaml")["config"]
     assert "library-infra:imageFromStack" in prod_config
 

@@ -1,6 +1,6 @@
 """Read-only preflight of the AWS account, the tools and the backend for one stack (``make doctor``).
 
-    python doctor.py [--stack dev]
+    python -m stack_support.doctor [--stack dev]
 
 Prints one line per check, ``✓ <what>`` or ``✗ <what>: <fix>``, and exits 1 when any check failed. It only reads:
 boto3 Describe/Get/List/Head calls with the user's credentials, in the stack's ``aws:region`` (``AWS_ENDPOINT_URL``,
@@ -29,10 +29,10 @@ import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-import app_source
-from settings import NAMESPACE, ConfigError, Settings, parse_settings
+from stack_support import app_source
+from stack_support.settings import NAMESPACE, ConfigError, Settings, parse_settings
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent  # the project: Pulumi.yaml and the stack files
 # Short timeouts and few retries: the whole run should take seconds, and a hung endpoint is itself a finding.
 BOTO_CONFIG = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"})
 COMMAND_TIMEOUT = 5.0

@@ -31,7 +31,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-import app_source
+from stack_support import app_source
 
 NAMESPACE = "library-infra"
 

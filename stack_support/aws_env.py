@@ -18,7 +18,7 @@ import pulumi_aws as aws
 
 from components.execution_role import secrets_read_policy
 from components.secrets import account_keys_arn
-from settings import ConfigError, Settings, mask, refusal
+from stack_support.settings import ConfigError, Settings, mask, refusal
 
 # PutParameter: "The maximum length for a parameter name that you specify is 1011 characters. This includes the
 # characters in the ARN that precede the name you specify".

@@ -4,8 +4,8 @@ The address comes from ``Pulumi.local.yaml``'s ``aws:endpoints``, so the stack a
 The server reports services as running their desired number of tasks (``MOTO_ECS_SERVICE_RUNNING``), so the
 program's ``wait_for_steady_state`` completes without containers.
 
-    python local_aws.py start [--port N] [--state-dir DIR]
-    python local_aws.py stop [--state-dir DIR]
+    python -m stack_support.local_aws start [--port N] [--state-dir DIR]
+    python -m stack_support.local_aws stop [--state-dir DIR]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent  # the project: Pulumi.yaml and the stack files
 STATE_DIR = ROOT / ".pulumi-local"
 
 

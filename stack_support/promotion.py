@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pulumi
 
-from settings import DIGEST_IMAGE
+from stack_support.settings import DIGEST_IMAGE
 
 
 class PromotionError(ValueError):
