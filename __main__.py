@@ -101,6 +101,7 @@ service = LoadBalancedService(
     LoadBalancedServiceArgs(
         vpc_id=where.vpc_id,
         subnet_ids=where.subnet_ids,
+        load_balancer_subnet_ids=where.load_balancer_subnet_ids,
         task_definition_arn=task.arn,
         container_name=settings.container_name,
         container_port=settings.container_port,
@@ -143,7 +144,7 @@ pulumi.export("secretParameterArns", secrets.parameter_arns)
 # Read back by the next deployment of this stack (stack_support/live_traffic.py); null with ROLLING.
 pulumi.export(live_traffic.RULE_OUTPUT, service.blue_green.production_rule.arn if service.blue_green else None)
 
-estimate = pulumi.Output.all(where.region, where.subnet_ids).apply(
+estimate = pulumi.Output.all(where.region, where.load_balancer_subnet_ids).apply(
     lambda a: cost.estimate(
         region=a[0],
         cpu=settings.cpu,

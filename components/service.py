@@ -95,6 +95,8 @@ class LoadBalancedServiceArgs:
     health_check_grace_period: int
     desired_count: int = 1
     assign_public_ip: bool = True
+    load_balancer_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The internet-facing ALB's subnets, which need a route to an internet gateway; None: the tasks' subnets."""
     deletion_protection: bool = False
     enable_execute_command: bool = True
     certificate_arn: str | None = None
@@ -157,7 +159,7 @@ class LoadBalancedService(pulumi.ComponentResource):
             load_balancer_type="application",
             internal=False,
             security_groups=[self.alb_security_group.id],
-            subnets=args.subnet_ids,
+            subnets=args.load_balancer_subnet_ids or args.subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
             opts=child,

@@ -46,6 +46,9 @@ class AwsEnvironment:
     partition: pulumi.Output[str]
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
+    """The tasks' subnets."""
+    load_balancer_subnet_ids: pulumi.Output[list[str]]
+    """The internet-facing ALB's subnets: ``loadBalancerSubnetIds``, else the tasks' subnets."""
     database: Database | None
 
 
@@ -76,6 +79,9 @@ def lookup(settings: Settings) -> AwsEnvironment:
         partition=pulumi.Output.from_input(partition),
         vpc_id=pulumi.Output.from_input(vpc),
         subnet_ids=subnet_ids,
+        load_balancer_subnet_ids=pulumi.Output.from_input(list(settings.load_balancer_subnet_ids))
+        if settings.load_balancer_subnet_ids
+        else subnet_ids,
         database=find_database(settings, vpc),
     )
 
@@ -135,38 +141,60 @@ def execution_policy_characters(settings: Settings, partition: str, region: str,
 
 
 def network_problems(settings: Settings) -> list[str]:
-    """The configured VPC and subnets as AWS sees them: an ALB needs subnets of the VPC in two Availability Zones,
-    and the default VPC has no NAT gateway for tasks without a public IP."""
-    problems = []
+    """The configured VPC and subnets as AWS sees them: an ALB needs subnets of the VPC in two Availability Zones and
+    reaches tasks only in its own zones, and the default VPC has no NAT gateway for tasks without a public IP."""
     try:
         default = aws.ec2.get_vpc(id=settings.vpc_id).default
     except Exception as exc:
         return [f"library-infra:vpcId={settings.vpc_id!r}: no such VPC in this region ({_first_line(exc)})"]
+    problems = []
     if default and not settings.assign_public_ip:
         problems.append(
             f"library-infra:assignPublicIp=false in {settings.vpc_id}, the default VPC: it has no NAT gateway, so "
             "tasks without a public IP cannot pull the image, read their secrets or send logs"
         )
-    zones = set()
-    for subnet_id in settings.subnet_ids:
+    task_zones = _subnet_zones("subnetIds", settings.subnet_ids, settings.vpc_id, problems)
+    alb_key, alb_subnets = "subnetIds", settings.subnet_ids
+    if settings.load_balancer_subnet_ids:
+        alb_key, alb_subnets = "loadBalancerSubnetIds", settings.load_balancer_subnet_ids
+        alb_zones = _subnet_zones(alb_key, alb_subnets, settings.vpc_id, problems)
+    else:
+        alb_zones = task_zones
+    if problems:
+        return problems
+    if len(set(alb_zones.values())) < MIN_LOAD_BALANCER_ZONES:
+        problems.append(
+            f"library-infra:{alb_key}={list(alb_subnets)} cover {len(set(alb_zones.values()))} Availability Zone(s) "
+            f"({', '.join(sorted(set(alb_zones.values())))}); an Application Load Balancer needs subnets in at least "
+            f"{MIN_LOAD_BALANCER_ZONES}"
+        )
+    # ELB: "If you register targets in an Availability Zone but do not enable the Availability Zone, these registered
+    # targets do not receive traffic".
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html
+    outside = sorted(s for s, zone in task_zones.items() if zone not in set(alb_zones.values()))
+    if outside:
+        problems.append(
+            f"library-infra:subnetIds has {', '.join(outside)} in an Availability Zone that no subnet of "
+            f"loadBalancerSubnetIds is in ({', '.join(sorted(set(alb_zones.values())))}); the ALB sends no traffic to "
+            "tasks there, so they never pass a health check. Add a public subnet of that zone to loadBalancerSubnetIds"
+        )
+    return problems
+
+
+def _subnet_zones(key: str, subnet_ids: tuple[str, ...], vpc_id: str | None, problems: list[str]) -> dict[str, str]:
+    """Each subnet's Availability Zone; a subnet missing or outside ``vpc_id`` is a problem instead."""
+    zones = {}
+    for subnet_id in subnet_ids:
         try:
             subnet = aws.ec2.get_subnet(id=subnet_id)
         except Exception as exc:
-            problems.append(f"library-infra:subnetIds has {subnet_id!r}, which does not exist ({_first_line(exc)})")
+            problems.append(f"library-infra:{key} has {subnet_id!r}, which does not exist ({_first_line(exc)})")
             continue
-        if subnet.vpc_id != settings.vpc_id:
-            problems.append(
-                f"library-infra:subnetIds has {subnet_id!r}, which is in {subnet.vpc_id}, not vpcId={settings.vpc_id!r}"
-            )
+        if subnet.vpc_id != vpc_id:
+            problems.append(f"library-infra:{key} has {subnet_id!r}, which is in {subnet.vpc_id}, not vpcId={vpc_id!r}")
         else:
-            zones.add(subnet.availability_zone)
-    if len(zones) < MIN_LOAD_BALANCER_ZONES and not problems:
-        problems.append(
-            f"library-infra:subnetIds={list(settings.subnet_ids)} cover {len(zones)} Availability Zone(s) "
-            f"({', '.join(sorted(zones))}); an Application Load Balancer needs subnets in at least "
-            f"{MIN_LOAD_BALANCER_ZONES}"
-        )
-    return problems
+            zones[subnet_id] = subnet.availability_zone
+    return zones
 
 
 def find_database(settings: Settings, vpc_id: str) -> Database | None:

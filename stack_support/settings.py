@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -255,6 +256,8 @@ class Settings(BaseModel):
     dockerfile: str = "Dockerfile"
     vpc_id: str | None = None
     subnet_ids: tuple[str, ...] = ()
+    load_balancer_subnet_ids: tuple[str, ...] = ()
+    """The internet-facing ALB's subnets (public: a route to an internet gateway); unset, the tasks' subnetIds."""
     assign_public_ip: bool = True
     log_retention_days: int = 30
     production: bool = False
@@ -557,16 +560,17 @@ class Settings(BaseModel):
             raise ValueError(f"vpcId={_shown(v)} is not a VPC id such as 'vpc-07dd414387be45a0f'")
         return v
 
-    @field_validator("subnet_ids")
+    @field_validator("subnet_ids", "load_balancer_subnet_ids")
     @classmethod
-    def _subnets(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+    def _subnets(cls, v: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        key = to_camel(info.field_name or "")
         for subnet in v:
             if not SUBNET_ID.match(subnet):
                 raise ValueError(
-                    f"subnetIds has {_shown(subnet)}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'"
+                    f"{key} has {_shown(subnet)}, which is not a subnet id such as 'subnet-0eb8d0b96a8e96f23'"
                 )
         if len(set(v)) != len(v):
-            raise ValueError(f"subnetIds={list(v)} lists a subnet twice")
+            raise ValueError(f"{key}={list(v)} lists a subnet twice")
         return v
 
     @field_validator("database_security_group_id")
@@ -635,7 +639,17 @@ class Settings(BaseModel):
         if self.subnet_ids and len(self.subnet_ids) < 2:
             problems.append(
                 f"subnetIds={list(self.subnet_ids)} must list at least two subnets in different Availability "
-                "Zones; an Application Load Balancer needs two"
+                "Zones; an Application Load Balancer needs two, and tasks spread over two survive a zone's outage"
+            )
+        if self.load_balancer_subnet_ids and not self.subnet_ids:
+            problems.append(
+                "loadBalancerSubnetIds needs vpcId and subnetIds: the default VPC's subnets are public, so its ALB "
+                "already uses them"
+            )
+        if self.load_balancer_subnet_ids and len(self.load_balancer_subnet_ids) < 2:
+            problems.append(
+                f"loadBalancerSubnetIds={list(self.load_balancer_subnet_ids)} must list at least two subnets in "
+                "different Availability Zones; an Application Load Balancer needs two"
             )
         if self.capacity_provider == "FARGATE_SPOT" and self.production:
             problems.append(
@@ -659,7 +673,7 @@ class Settings(BaseModel):
             problems.append(
                 "assignPublicIp=false in the default VPC: its subnets have no NAT gateway, so tasks without a public "
                 "IP cannot pull the image, read their secrets or send logs. Keep it true, or set vpcId and subnetIds "
-                "to private subnets with a NAT gateway or VPC endpoints"
+                "to private subnets with a NAT gateway or VPC endpoints, and loadBalancerSubnetIds to public ones"
             )
         owners: dict[str, list[str]] = {}
         for name in self.secret_values:
@@ -703,7 +717,15 @@ class Settings(BaseModel):
 
 
 # Keys whose config value is JSON (objects and arrays), as the Pulumi CLI passes them.
-_STRUCTURED = {"environment", "secrets", "secretValues", "subnetIds", "testListenerCidrs", "autoscaling"}
+_STRUCTURED = {
+    "environment",
+    "secrets",
+    "secretValues",
+    "subnetIds",
+    "loadBalancerSubnetIds",
+    "testListenerCidrs",
+    "autoscaling",
+}
 # Keys declared in Pulumi.yaml with an empty default because a declared key without a default is required.
 _OPTIONAL_STRINGS = {
     "kmsKeyArn",

@@ -39,12 +39,18 @@ DEFAULT_VPC = "vpc-0a1b2c3d4e5f60718"
 DEFAULT_SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"]
 # Subnets the mocks know: id -> (VPC, Availability Zone letter). A private VPC with two zones and a one-zone extra.
 PRIVATE_VPC = "vpc-07dd414387be45a0f"
+PRIVATE_SUBNETS = ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]
+PUBLIC_SUBNETS = ["subnet-0b0b0b0b0b0b0b0b1", "subnet-0b0b0b0b0b0b0b0b3"]
 SUBNETS = {
     DEFAULT_SUBNETS[0]: (DEFAULT_VPC, "a"),
     DEFAULT_SUBNETS[1]: (DEFAULT_VPC, "c"),
     "subnet-0eb8d0b96a8e96f23": (PRIVATE_VPC, "a"),
     "subnet-08580256bc5bd0ab1": (PRIVATE_VPC, "c"),
     "subnet-0a0a0a0a0a0a0a0a2": (PRIVATE_VPC, "a"),
+    # Public subnets of the private VPC, for loadBalancerSubnetIds.
+    PUBLIC_SUBNETS[0]: (PRIVATE_VPC, "a"),
+    PUBLIC_SUBNETS[1]: (PRIVATE_VPC, "c"),
+    "subnet-0b0b0b0b0b0b0b0b2": (PRIVATE_VPC, "b"),
 }
 # The existing database the mocks know: an RDS instance in the default VPC, and a group in another VPC.
 DB_INSTANCE = "library-db"

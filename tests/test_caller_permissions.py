@@ -39,6 +39,7 @@ VARIANTS = [
     "blue/green, second deploy",
     "a second stack that builds",
 ]
+PUBLIC_SUBNETS = ["subnet-0b0b0b0b0b0b0b0b1", "subnet-0b0b0b0b0b0b0b0b3"]
 PRIVATE = {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]}
 
 
@@ -78,7 +79,9 @@ def variants() -> dict[str, Deployment]:
             "dev", {**bounded, "secretValues": {"SPRING_DATASOURCE_PASSWORD": "s3cr3t-for-the-table"}}
         ),
         "database rule": run_program("dev", {**bounded, "databaseSecurityGroupId": DB_SECURITY_GROUPS[0]}),
-        "private subnets": run_program("dev", {**bounded, **PRIVATE, "assignPublicIp": False}),
+        "private subnets": run_program(
+            "dev", {**bounded, **PRIVATE, "loadBalancerSubnetIds": PUBLIC_SUBNETS, "assignPublicIp": False}
+        ),
         "a second stack that builds": run_program("prod", {**bounded, "imageFromStack": "", "production": "false"}),
         "blue/green, second deploy": run_program(
             "dev",

@@ -67,6 +67,45 @@ def test_private_subnets_in_two_zones_are_accepted() -> None:
     assert deployment.one("aws:ecs/service:Service").inputs["networkConfiguration"]["assignPublicIp"] is False
 
 
+def test_private_tasks_sit_behind_an_alb_in_the_public_subnets() -> None:
+    deployment = run_program(
+        "dev",
+        {
+            "vpcId": PRIVATE_VPC,
+            "subnetIds": harness.PRIVATE_SUBNETS,
+            "loadBalancerSubnetIds": harness.PUBLIC_SUBNETS,
+            "assignPublicIp": False,
+        },
+    )
+    network = deployment.one("aws:ecs/service:Service").inputs["networkConfiguration"]
+    assert network["subnets"] == harness.PRIVATE_SUBNETS
+    assert deployment.one("aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == harness.PUBLIC_SUBNETS
+    # One public address per ALB subnet, none per task.
+    assert "2 public IPv4 address(es)" in deployment.outputs["costEstimate"]["note"]
+
+
+def test_without_load_balancer_subnets_the_alb_shares_the_tasks_subnets() -> None:
+    deployment = run_program("dev", {"vpcId": PRIVATE_VPC, "subnetIds": harness.PRIVATE_SUBNETS})
+    assert deployment.one("aws:lb/loadBalancer:LoadBalancer").inputs["subnets"] == harness.PRIVATE_SUBNETS
+
+
+def test_an_alb_whose_zones_miss_a_zone_of_the_tasks_is_refused() -> None:
+    # ALB in a and b, tasks in a and c: the ALB would never send traffic to the task in c.
+    alb = [harness.PUBLIC_SUBNETS[0], "subnet-0b0b0b0b0b0b0b0b2"]
+    message = refused({"vpcId": PRIVATE_VPC, "subnetIds": harness.PRIVATE_SUBNETS, "loadBalancerSubnetIds": alb})
+    assert f"subnetIds has {harness.PRIVATE_SUBNETS[1]} in an Availability Zone that no subnet of" in message
+    assert "(ap-northeast-2a, ap-northeast-2b)" in message
+
+
+def test_load_balancer_subnets_in_one_zone_or_another_vpc_are_refused() -> None:
+    one_zone = [harness.PUBLIC_SUBNETS[0], "subnet-0a0a0a0a0a0a0a0a2"]
+    message = refused({"vpcId": PRIVATE_VPC, "subnetIds": harness.PRIVATE_SUBNETS, "loadBalancerSubnetIds": one_zone})
+    assert f"loadBalancerSubnetIds={one_zone} cover 1 Availability Zone(s)" in message
+    other_vpc = [harness.PUBLIC_SUBNETS[0], harness.DEFAULT_SUBNETS[1]]
+    message = refused({"vpcId": PRIVATE_VPC, "subnetIds": harness.PRIVATE_SUBNETS, "loadBalancerSubnetIds": other_vpc})
+    assert f"loadBalancerSubnetIds has '{harness.DEFAULT_SUBNETS[1]}', which is in {DEFAULT_VPC}" in message
+
+
 def test_a_parameter_name_too_long_once_its_arn_is_counted_is_refused() -> None:
     prefix = "arn:aws:ssm:ap-northeast-2:123456789012:parameter"
     fits = "/" + "n" * (MAX_PARAMETER_ARN - len(prefix) - 1)

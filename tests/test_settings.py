@@ -133,6 +133,29 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("malformed subnet", {"vpcId": "vpc-07dd414387be45a0f", "subnetIds": ["subnet-1", "x"]}, ["'subnet-1'"]),
     (
+        "malformed load balancer subnet",
+        {
+            "vpcId": "vpc-07dd414387be45a0f",
+            "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"],
+            "loadBalancerSubnetIds": ["subnet-0b0b0b0b0b0b0b0b1", "igw-1"],
+        },
+        ["loadBalancerSubnetIds has 'igw-1', which is not a subnet id"],
+    ),
+    (
+        "one load balancer subnet",
+        {
+            "vpcId": "vpc-07dd414387be45a0f",
+            "subnetIds": ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"],
+            "loadBalancerSubnetIds": ["subnet-0b0b0b0b0b0b0b0b1"],
+        },
+        ["loadBalancerSubnetIds=['subnet-0b0b0b0b0b0b0b0b1'] must list at least two subnets"],
+    ),
+    (
+        "load balancer subnets in the default VPC",
+        {"loadBalancerSubnetIds": ["subnet-0b0b0b0b0b0b0b0b1", "subnet-0b0b0b0b0b0b0b0b3"]},
+        ["loadBalancerSubnetIds needs vpcId and subnetIds"],
+    ),
+    (
         "SERVER_PORT that disagrees with containerPort",
         {"environment": {"SERVER_PORT": "8080"}},
         ["environment.SERVER_PORT='8080' differs from containerPort=8081"],
