@@ -66,6 +66,20 @@ def digest_of(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class AliasSpec:
+    """One alias of a resource as the engine receives it: a whole old URN, or the fields that changed (an empty field
+    means "as the resource is now"; ``no_parent``: it used to have no parent)."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    stack: str = ""
+    project: str = ""
+    parent_urn: str = ""
+    no_parent: bool = False
+
+
 @dataclass
 class Registered:
     type: str
@@ -85,6 +99,15 @@ class Registered:
     custom_timeouts: dict[str, str]
     aliases: list[str] = field(default_factory=list)
     """Aliases as the engine receives them: URNs, or the names of alias specs."""
+    alias_specs: list[AliasSpec] = field(default_factory=list)
+    """Every alias in full, as the engine receives it (a parent given by its engine URN, see ``engine_urn``)."""
+    alias_urns: list[str] = field(default_factory=list)
+    """The old URNs the engine would look for in the stack's state when this resource's own URN is not there, in the
+    engine's format (see ``engine_urn``): each alias collapsed as its step generator does (unset fields are the
+    resource's own), then those inherited from the parent's aliases."""
+    engine_urn: str = ""
+    """The URN the engine gives the resource, which the state keeps: the parent's whole chain of types and no
+    ``pulumi:pulumi:Stack`` (``urn`` is the mocks' URN, which has only the parent's own type, the root stack's too)."""
 
 
 @dataclass
@@ -341,6 +364,49 @@ class AwsMocks(pulumi.runtime.Mocks):
         return (physical_id if args.custom else None), state
 
 
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def create_urn(name: str, type_: str, parent: str, project: str, stack: str) -> str:
+    """pulumi/pulumi's ``resource.CreateURN``: a child's qualified type extends its parent's (taken from the parent's
+    URN); a resource without a parent starts at its stack and project."""
+    if parent:
+        return f"{parent[: parent.rindex('::')]}${type_}::{name}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+def _qualified_type(urn: str) -> str:
+    return urn.split("::")[2]
+
+
+def _top_level(parent: str) -> bool:
+    """The engine gives no parent type to children of the root stack (``deploy.generateURN``)."""
+    return not parent or _qualified_type(parent) == ROOT_STACK_TYPE
+
+
+def _collapse_alias(alias: AliasSpec, name: str, type_: str, parent: str, project: str, stack: str) -> str:
+    """The engine's ``stepGenerator.collapseAliasToUrn``; ``parent``: the resource's parent, as the engine's URN."""
+    if alias.urn:
+        return alias.urn
+    old_parent = alias.parent_urn or parent
+    if alias.no_parent or _top_level(old_parent):
+        old_parent = ""
+    return create_urn(
+        alias.name or name, alias.type or type_, old_parent, alias.project or project, alias.stack or stack
+    )
+
+
+def _inherited_alias(child_type: str, child_name: str, parent_name: str, parent_alias: str) -> str:
+    """The engine's ``stepGenerator.inheritedChildAlias``: a child of a resource found under an old URN was under it
+    too, its name's prefix being the parent's old name when it was built from the parent's."""
+    stack, project = parent_alias.removeprefix("urn:pulumi:").split("::")[:2]
+    if child_name.startswith(parent_name):
+        child_name = parent_alias.split("::", 3)[3] + child_name[len(parent_name) :]
+    parent_type = _qualified_type(parent_alias)
+    qualified = child_type if parent_type == ROOT_STACK_TYPE else f"{parent_type}${child_type}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{child_name}"
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """Keeps every registration with its inputs as the engine would receive them, noting which are secret."""
 
@@ -351,9 +417,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         """(type, name, id) of every resource read rather than created, such as StackReferences."""
         self.outputs_registered: set[str] = set()
         self._types_by_urn: dict[str, str] = {}
+        self._engine_urns: dict[str, str] = {}
+        """Mock URN -> the engine's URN, of every resource so far and of the root stack."""
+        self._alias_urns: dict[str, list[str]] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        engine_urn, alias_specs, alias_urns = self._identity(request, response.urn)
         if request.type != "pulumi:pulumi:Stack":
             raw = json_format.MessageToDict(request.object)
             registration = self.resources[response.urn]
@@ -375,6 +445,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     ignore_changes=list(request.ignoreChanges),
                     aliases=list(request.aliasURNs)
                     + [a.spec.name or a.urn for a in request.aliases if a.HasField("spec") or a.urn],
+                    alias_specs=alias_specs,
+                    alias_urns=alias_urns,
+                    engine_urn=engine_urn,
                     custom_timeouts={
                         k: v
                         for k, v in (
@@ -387,6 +460,43 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 )
             )
         return response
+
+    def _identity(self, request: Any, urn: str) -> tuple[str, list[AliasSpec], list[str]]:
+        """The engine's URN of a registration, its aliases in full, and the old URNs they stand for (the engine's
+        ``stepGenerator.generateAliases``). The engine multiplies in only the parent's alias that matched the old
+        state; without a state, every alias of the parent counts. A parent URN the program passes is a mock URN,
+        read as the engine's URN of that resource: what the program would have had from the engine."""
+        stack, project = urn.removeprefix("urn:pulumi:").split("::")[:2]
+        parent = self._engine_urns.get(request.parent, request.parent)
+        engine_urn = create_urn(request.name, request.type, "" if _top_level(parent) else parent, project, stack)
+        self._engine_urns[urn] = engine_urn
+        specs = [AliasSpec(urn=u) for u in request.aliasURNs]
+        for alias in request.aliases:
+            if not alias.HasField("spec"):
+                specs += [AliasSpec(urn=alias.urn)] if alias.urn else []
+                continue
+            spec = alias.spec
+            specs.append(
+                AliasSpec(
+                    name=spec.name,
+                    type=spec.type,
+                    stack=spec.stack,
+                    project=spec.project,
+                    parent_urn=self._engine_urns.get(spec.parentUrn, spec.parentUrn),
+                    no_parent=spec.noParent,
+                )
+            )
+        own = [_collapse_alias(a, request.name, request.type, parent, project, stack) for a in specs]
+        found = list(own)
+        parent_name = parent.split("::", 3)[3] if parent else ""
+        for parent_alias in self._alias_urns.get(request.parent, []):
+            found.append(_inherited_alias(request.type, request.name, parent_name, parent_alias))
+            for old in own:
+                old_type = _qualified_type(old).split("$")[-1]
+                found.append(_inherited_alias(old_type, old.split("::", 3)[3], parent_name, parent_alias))
+        alias_urns = list(dict.fromkeys(found))
+        self._alias_urns[urn] = alias_urns
+        return engine_urn, specs, alias_urns
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
         self.reads.append((request.type, request.name, request.id))
