@@ -326,8 +326,114 @@ def _vpc(ec2: Any, settings: Settings) -> str | None:
     return str(vpcs[0]["VpcId"]) if vpcs else None
 
 
+# The keys of a route (DescribeRouteTables) that name its target; a route has one.
+ROUTE_TARGETS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "NetworkInterfaceId",
+    "InstanceId",
+    "VpcPeeringConnectionId",
+    "CarrierGatewayId",
+    "LocalGatewayId",
+    "CoreNetworkArn",
+)
+
+
+@dataclass(frozen=True)
+class DefaultRoute:
+    """A subnet's 0.0.0.0/0 route, in the route table the subnet uses."""
+
+    table: str | None
+    """The route table: the one explicitly associated with the subnet, else the VPC's main table."""
+    target: str | None = None
+    """The target of an active 0.0.0.0/0 route (igw-…, nat-…, tgw-…); None without one."""
+    blackhole: str | None = None
+    """The target of a blackhole 0.0.0.0/0 route: it is gone (a deleted NAT gateway, a detached gateway)."""
+
+    @property
+    def internet_gateway(self) -> bool:
+        return self.target is not None and self.target.startswith("igw-")
+
+    @property
+    def nat_gateway(self) -> bool:
+        return self.target is not None and self.target.startswith("nat-")
+
+    def of(self, subnet: str) -> str:
+        """``subnet`` and where its default route leads, for a fix."""
+        table = f" ({self.table})" if self.table else ""
+        if self.target is not None:
+            return f"{subnet}{table} routes 0.0.0.0/0 to {self.target}"
+        if self.blackhole is not None:
+            return f"{subnet}{table} has a blackhole 0.0.0.0/0 route (its target {self.blackhole} is gone)"
+        return f"{subnet}{table} has no 0.0.0.0/0 route"
+
+
+def _default_routes(ec2: Any, vpc: str, subnets: list[str]) -> dict[str, DefaultRoute]:
+    """Each subnet's :class:`DefaultRoute`, from one look-up of the VPC's route tables.
+
+    A subnet uses the route table explicitly associated with it, otherwise (implicitly) the VPC's main route table:
+    Amazon VPC User Guide, "Route tables" and "Subnet route tables",
+    https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html and
+    https://docs.aws.amazon.com/vpc/latest/userguide/subnet-route-tables.html. A route in the ``blackhole`` state
+    leads nowhere: its target is not available, e.g. a gateway no longer attached or a deleted NAT gateway (the
+    ``State`` of https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Route.html)."""
+    if not subnets:
+        return {}
+    filters = [{"Name": "vpc-id", "Values": [vpc]}]
+    main: dict[str, Any] | None = None
+    explicit: dict[str, dict[str, Any]] = {}
+    for page in ec2.get_paginator("describe_route_tables").paginate(Filters=filters):
+        for table in page["RouteTables"]:
+            for association in table.get("Associations", []):
+                if (association.get("AssociationState") or {}).get("State", "associated") != "associated":
+                    continue
+                if association.get("Main"):
+                    main = table
+                elif association.get("SubnetId"):
+                    explicit[association["SubnetId"]] = table
+    routes = {}
+    for subnet in subnets:
+        table = explicit.get(subnet, main)
+        if table is None:
+            routes[subnet] = DefaultRoute(None)
+            continue
+        default = [r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+        target = next((str(default[0][k]) for k in ROUTE_TARGETS if default and default[0].get(k)), None)
+        if default and default[0].get("State", "active") == "active":
+            routes[subnet] = DefaultRoute(table["RouteTableId"], target=target)
+        else:
+            routes[subnet] = DefaultRoute(table["RouteTableId"], blackhole=target if default else None)
+    return routes
+
+
+def _placement(
+    ids: tuple[str, ...], described: Mapping[str, Mapping[str, Any]], vpc: str
+) -> tuple[list[str], list[str]]:
+    """Of the subnets ``ids``: those in ``vpc``; and the problems (not found, in another VPC)."""
+    problems = [f"{s} not found" for s in ids if s not in described]
+    problems += [f"{s} is in {described[s]['VpcId']}" for s in ids if s in described and described[s]["VpcId"] != vpc]
+    return [s for s in ids if s in described and described[s]["VpcId"] == vpc], problems
+
+
+def _zones(subnets: list[str], described: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    return sorted({str(described[s]["AvailabilityZone"]) for s in subnets})
+
+
+def _through(routes: Mapping[str, DefaultRoute], subnets: list[str]) -> str:
+    """Where ``subnets`` route 0.0.0.0/0, by target: ``0.0.0.0/0 to igw-1: subnet-a, subnet-b``."""
+    by_target: dict[str, list[str]] = {}
+    for subnet in subnets:
+        by_target.setdefault(str(routes[subnet].target), []).append(subnet)
+    return "; ".join(f"0.0.0.0/0 to {target}: {', '.join(s)}" for target, s in sorted(by_target.items()))
+
+
 def check_network(aws: Aws, settings: Settings) -> list[Check]:
-    """5. The VPC, two subnets of it in different zones, and (without public IPs) a way out to AWS services."""
+    """5. The network paths: the VPC; the tasks' subnets, of it, in two zones; the ALB's subnets, public and in every
+    zone of the tasks; and the tasks' way out to the image registry, SSM and CloudWatch Logs.
+
+    Each subnet routes by its route table (:func:`_default_routes`), looked up once for the VPC. The ALB's subnets
+    are loadBalancerSubnetIds, else the tasks' (subnetIds, else the default VPC's default subnets)."""
     ec2 = aws.client("ec2")
     try:
         vpc = _vpc(ec2, settings)
@@ -342,41 +448,125 @@ def check_network(aws: Aws, settings: Settings) -> list[Check]:
                 )
             ]
         checks = [Check(f"VPC {vpc}", True, "configured" if settings.vpc_id else "the default VPC")]
+        alb_ids = settings.load_balancer_subnet_ids
         if settings.subnet_ids:
-            subnets = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": list(settings.subnet_ids)}])
+            task_ids = settings.subnet_ids
+            wanted = sorted({*task_ids, *alb_ids})
+            found = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": wanted}])["Subnets"]
+        else:  # the default VPC's default subnets (loadBalancerSubnetIds needs subnetIds)
+            filters = [{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default-for-az", "Values": ["true"]}]
+            found = ec2.describe_subnets(Filters=filters)["Subnets"]
+            task_ids = tuple(sorted(s["SubnetId"] for s in found))
+        described = {str(s["SubnetId"]): s for s in found}
+
+        # 5a. The tasks' subnets: of the VPC, in two zones.
+        tasks, problems = _placement(task_ids, described, vpc)
+        task_zones = _zones(tasks, described)
+        if len(task_zones) < 2:
+            problems.append(f"{len(task_zones)} zone(s) only")
+        what = f"subnets in two Availability Zones ({', '.join(task_zones) or 'none'})"
+        fix = "; set subnetIds to subnets of the VPC in two or more zones"
+        checks.append(Check(what, not problems, "; ".join(problems) + fix if problems else ""))
+
+        albs, alb_problems = _placement(alb_ids, described, vpc) if alb_ids else (tasks, [])
+        routes = _default_routes(ec2, vpc, sorted({*tasks, *albs}))
+
+        # 5b. The ALB's subnets: an internet-facing load balancer needs public subnets (a 0.0.0.0/0 route to an
+        # internet gateway) in two or more zones,
+        # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#subnets-load-balancer
+        alb_zones = _zones(albs, described)
+        if alb_ids and len(alb_zones) < 2:
+            alb_problems.append(f"{len(alb_zones)} zone(s) only")
+        private = [routes[s].of(s) for s in albs if not routes[s].internet_gateway]
+        if alb_ids:
+            what = f"ALB subnets public, in two Availability Zones ({', '.join(alb_zones) or 'none'})"
         else:
-            subnets = ec2.describe_subnets(
-                Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "default-for-az", "Values": ["true"]}]
+            what = "ALB subnets public (the tasks' subnets)"
+        if alb_problems or private:
+            if settings.vpc_id is None:
+                fix = (
+                    "an internet-facing ALB needs public subnets: add a 0.0.0.0/0 route to the VPC's internet gateway "
+                    "to their route table, or set vpcId, subnetIds and loadBalancerSubnetIds"
+                )
+            else:
+                fix = (
+                    "an internet-facing ALB needs public subnets: set loadBalancerSubnetIds to public subnets of the "
+                    "VPC in two or more zones (routing 0.0.0.0/0 to an internet gateway), or add that route"
+                )
+            checks.append(Check(what, False, "; ".join([*alb_problems, *private, fix])))
+        elif albs:
+            checks.append(Check(what, True, _through(routes, albs)))
+
+        # 5c. The ALB's zones hold every zone of the tasks: the ALB routes to no target in a zone not enabled for it
+        # (its health stays `unused`, Target.NotInUse). ELB User Guide, "Availability Zones and load balancer nodes",
+        # https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#availability-zones
+        # and the API's TargetHealth, https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
+        # Without loadBalancerSubnetIds the ALB has the tasks' subnets, so their zones too.
+        if alb_ids:
+            missing = [z for z in task_zones if z not in alb_zones]
+            what = f"ALB enabled in the tasks' zones ({', '.join(task_zones) or 'none'})"
+            fix = (
+                f"the ALB has no subnet in {', '.join(missing)}, so its tasks there get no traffic (their targets stay "
+                "unused: Target.NotInUse); add a public subnet of each to loadBalancerSubnetIds, or take those zones' "
+                "subnets out of subnetIds"
             )
-        subnets = subnets["Subnets"]
-        problems = []
-        if settings.subnet_ids:
-            seen = {s["SubnetId"] for s in subnets}
-            problems += [f"{s} not found" for s in settings.subnet_ids if s not in seen]
-            problems += [f"{s['SubnetId']} is in {s['VpcId']}" for s in subnets if s["VpcId"] != vpc]
-        zones = sorted({s["AvailabilityZone"] for s in subnets if s["VpcId"] == vpc})
-        what = f"subnets in two Availability Zones ({', '.join(zones) or 'none'})"
-        if len(zones) < 2:
-            problems.append(f"{len(zones)} zone(s) only")
-        if problems:
-            checks.append(
-                Check(what, False, "; ".join(problems) + "; set subnetIds to subnets of the VPC in two or more zones")
-            )
-        else:
-            checks.append(Check(what, True))
-        if not settings.assign_public_ip:
-            checks.append(_egress(ec2, aws.region, vpc))
+            checks.append(Check(what, not missing, fix if missing else ""))
+
+        # 5d. The tasks' way out.
+        if tasks:
+            checks.append(_egress(ec2, aws.region, vpc, {s: routes[s] for s in tasks}, settings.assign_public_ip))
     except (ClientError, BotoCoreError) as exc:
         return [Check("VPC and subnets", False, f"cannot be described ({_error(exc)})")]
     return checks
 
 
-def _egress(ec2: Any, region: str, vpc: str) -> Check:
-    nat = ec2.describe_nat_gateways(
-        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "state", "Values": ["available"]}]
-    )["NatGateways"]
-    if nat:
-        return Check("tasks without public IPs reach AWS", True, f"NAT gateway {nat[0]['NatGatewayId']}")
+def _egress(ec2: Any, region: str, vpc: str, routes: Mapping[str, DefaultRoute], public_ip: bool) -> Check:
+    """Whether the tasks reach the registry, SSM and CloudWatch Logs from their subnets (``routes``).
+
+    A task on Fargate pulls its image over a route to the internet: with a public IP in a public subnet, or from a
+    private subnet through a NAT gateway; or over VPC endpoints ("Amazon ECS task networking options for Fargate",
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-networking.html). So with public IPs
+    each subnet routes 0.0.0.0/0 to an internet gateway (the IP reaches nothing without that route); without, each
+    routes it to an available NAT gateway, or the VPC has every endpoint of PRIVATE_ENDPOINTS. A subnet routing to
+    an internet gateway fails without public IPs even so: its tasks reach nothing outside through it."""
+    subnets = list(routes)
+    if public_ip:
+        what = "tasks with public IPs reach the internet"
+        private = [routes[s].of(s) for s in subnets if not routes[s].internet_gateway]
+        if not private:
+            return Check(what, True, _through(routes, subnets))
+        return Check(
+            what,
+            False,
+            "; ".join(private) + ": a public IP reaches nothing without a 0.0.0.0/0 route to an internet gateway; "
+            "add that route, or set assignPublicIp false with private subnets routing to a NAT gateway",
+        )
+    what = "tasks without public IPs reach AWS"
+    public = [s for s in subnets if routes[s].internet_gateway]
+    if public:
+        return Check(
+            what,
+            False,
+            "; ".join(routes[s].of(s) for s in public) + ": a task without a public IP reaches nothing through an "
+            "internet gateway; set assignPublicIp true, or use private subnets with a NAT gateway route",
+        )
+    nat_ids = sorted({str(routes[s].target) for s in subnets if routes[s].nat_gateway})
+    states: dict[str, str] = {}
+    if nat_ids:
+        filters = [{"Name": "nat-gateway-id", "Values": nat_ids}]
+        states = {
+            n["NatGatewayId"]: n.get("State", "") for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
+        }
+    unrouted = []
+    for subnet in subnets:
+        route = routes[subnet]
+        if route.nat_gateway and states.get(str(route.target)) != "available":
+            state = states.get(str(route.target)) or "not found"
+            unrouted.append(f"{route.of(subnet)}, which is {state}")
+        elif not route.nat_gateway:
+            unrouted.append(route.of(subnet))
+    if not unrouted:
+        return Check(what, True, f"NAT gateway {', '.join(nat_ids)}")
     wanted = {f"com.amazonaws.{region}.{x}": x for x in PRIVATE_ENDPOINTS}
     endpoints = ec2.describe_vpc_endpoints(
         Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "service-name", "Values": list(wanted)}]
@@ -384,12 +574,12 @@ def _egress(ec2: Any, region: str, vpc: str) -> Check:
     have = {e["ServiceName"] for e in endpoints if e.get("State", "available").lower() == "available"}
     missing = [x for service, x in wanted.items() if service not in have]
     if not missing:
-        return Check("tasks without public IPs reach AWS", True, "VPC endpoints " + ", ".join(PRIVATE_ENDPOINTS))
+        return Check(what, True, "VPC endpoints " + ", ".join(PRIVATE_ENDPOINTS))
     return Check(
-        "tasks without public IPs reach AWS",
+        what,
         False,
-        f"{vpc} has no available NAT gateway and no VPC endpoint for {', '.join(missing)}; add them, or set "
-        "assignPublicIp true with public subnets",
+        f"{'; '.join(unrouted)}; and {vpc} has no VPC endpoint for {', '.join(missing)}: route each task subnet's "
+        "0.0.0.0/0 to an available NAT gateway, or add the endpoints, or set assignPublicIp true with public subnets",
     )
 
 

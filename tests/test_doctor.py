@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import shutil
 import stat
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 import botocore.loaders
@@ -209,16 +210,14 @@ def test_parameters_pass_as_secure_strings_with_a_usable_key_and_fail_otherwise(
 
 
 # --- 5. network ----------------------------------------------------------------------------------------------------
+# Real EC2 resources in moto: VPCs, subnets, internet and NAT gateways, route tables and their associations; most made
+# once (Layout) for the tests that only read them, as each call to moto costs time. Two things moto does not model: a
+# route whose target is gone stays `active` (AWS marks it `blackhole`), so the blackhole case rewrites moto's answer
+# as AWS gives it; and its default VPC has no internet gateway, so the default_vpc fixture adds one as AWS has.
 
 
-def test_the_default_vpc_and_its_default_subnets_pass(env: Path) -> None:
-    checks = doctor.check_network(aws(), settings())
-    assert all(c.ok for c in checks), checks
-    assert by_name(checks, "VPC").detail == "the default VPC"
-
-
-def private_vpc(zones: tuple[str, ...]) -> tuple[str, list[str]]:
-    ec2 = client("ec2")
+def private_vpc(ec2: Any, zones: tuple[str, ...]) -> tuple[str, list[str]]:
+    """A VPC and one subnet per zone, all on its main route table, which has no 0.0.0.0/0 route."""
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
@@ -229,31 +228,266 @@ def private_vpc(zones: tuple[str, ...]) -> tuple[str, list[str]]:
     return vpc, subnets
 
 
-def test_subnets_in_one_zone_or_another_vpc_fail(env: Path) -> None:
-    vpc, subnets = private_vpc(("a", "a"))
-    _other_vpc, other = private_vpc(("b",))
-    checks = doctor.check_network(aws(), settings(vpcId=vpc, subnetIds=subnets))
-    assert not by_name(checks, "subnets").ok
-    assert "1 zone(s) only" in by_name(checks, "subnets").detail
-    checks = doctor.check_network(aws(), settings(vpcId=vpc, subnetIds=[subnets[0], *other]))
-    assert f"{other[0]} is in" in by_name(checks, "subnets").detail
+def internet_gateway(ec2: Any, vpc: str) -> str:
+    gateway = str(ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"])
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    return gateway
 
 
-def test_private_tasks_need_a_nat_gateway_or_the_endpoints(env: Path) -> None:
-    ec2 = client("ec2")
-    vpc, subnets = private_vpc(("a", "b"))
-    stack = settings(vpcId=vpc, subnetIds=subnets, assignPublicIp=False)
-    egress = by_name(doctor.check_network(aws(), stack), "tasks without public IPs")
+def nat_gateway(ec2: Any, subnet: str) -> str:
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    return str(ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"])
+
+
+def main_route_table(ec2: Any, vpc: str) -> dict[str, Any]:
+    filters = [{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    [table] = ec2.describe_route_tables(Filters=filters)["RouteTables"]
+    return dict(table)
+
+
+def default_route(ec2: Any, table: str, **target: str) -> None:
+    """0.0.0.0/0 to ``target`` (GatewayId=igw-… or NatGatewayId=nat-…) in ``table``."""
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", **target)
+
+
+def route_table(ec2: Any, vpc: str, subnets: list[str], **target: str) -> str:
+    """A route table explicitly associated with ``subnets``, with 0.0.0.0/0 to ``target``."""
+    table = str(ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"])
+    default_route(ec2, table, **target)
+    for subnet in subnets:
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    return table
+
+
+def moto_client(endpoint: str, service: str) -> Any:
+    """A client for a module-scoped fixture, which cannot use ``env``."""
+    return session().client(service, endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test")
+
+
+class Layout(NamedTuple):
+    """The usual network of a custom VPC, in zones a, b and c: public subnets for the ALB and private ones for the
+    tasks; and a pair routing to a NAT gateway since deleted."""
+
+    vpc: str
+    public: list[str]
+    """With their own route table ``public_table``: 0.0.0.0/0 to the internet gateway ``igw``."""
+    private: list[str]
+    """With no route table of their own: the main one, ``main_table``, 0.0.0.0/0 to the NAT gateway ``nat``."""
+    stale: list[str]
+    """Zones a and b, with their own route table ``stale_table``: 0.0.0.0/0 to ``deleted_nat``."""
+    igw: str
+    nat: str
+    deleted_nat: str
+    main_table: str
+    public_table: str
+    stale_table: str
+    elsewhere: str
+    """A subnet of another VPC, the default one."""
+
+
+@pytest.fixture(scope="module")
+def layout(moto_endpoint: str) -> Layout:
+    ec2 = moto_client(moto_endpoint, "ec2")
+    vpc, subnets = private_vpc(ec2, ("a", "b", "c", "a", "b", "c", "a", "b"))
+    public, private, stale = subnets[:3], subnets[3:6], subnets[6:]
+    igw = internet_gateway(ec2, vpc)
+    public_table = route_table(ec2, vpc, public, GatewayId=igw)
+    main_table = main_route_table(ec2, vpc)["RouteTableId"]
+    nat, deleted_nat = nat_gateway(ec2, public[0]), nat_gateway(ec2, public[1])
+    default_route(ec2, main_table, NatGatewayId=nat)
+    stale_table = route_table(ec2, vpc, stale, NatGatewayId=deleted_nat)
+    ec2.delete_nat_gateway(NatGatewayId=deleted_nat)
+    filters = [{"Name": "default-for-az", "Values": ["true"]}, {"Name": "availability-zone", "Values": [f"{REGION}b"]}]
+    elsewhere = ec2.describe_subnets(Filters=filters)["Subnets"][0]["SubnetId"]
+    return Layout(vpc, public, private, stale, igw, nat, deleted_nat, main_table, public_table, stale_table, elsewhere)
+
+
+@pytest.fixture(scope="module")
+def default_vpc(moto_endpoint: str) -> str:
+    """moto's default VPC made as AWS makes it: an internet gateway, and a 0.0.0.0/0 route to it in the main route
+    table, which the default subnets use (they have no route table of their own)."""
+    ec2 = moto_client(moto_endpoint, "ec2")
+    vpc = str(ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"])
+    default_route(ec2, main_route_table(ec2, vpc)["RouteTableId"], GatewayId=internet_gateway(ec2, vpc))
+    return vpc
+
+
+@pytest.fixture(scope="module")
+def doctors() -> doctor.Aws:
+    """One doctor.Aws for the network tests, so one EC2 client: made in the first of them (under ``env``), reused."""
+    return aws()
+
+
+def network(doctors: doctor.Aws, **config: Any) -> dict[str, doctor.Check]:
+    """check_network's lines for ``config``, by name up to any parenthesis."""
+    return {c.name.split(" (")[0]: c for c in doctor.check_network(doctors, settings(**config))}
+
+
+def test_the_default_vpc_and_its_default_subnets_pass(env: Path, default_vpc: str, doctors: doctor.Aws) -> None:
+    checks = doctor.check_network(doctors, settings())
+    assert all(c.ok for c in checks), checks
+    assert checks[0] == doctor.Check(f"VPC {default_vpc}", True, "the default VPC")
+    assert [c.name.split(" (")[0] for c in checks[2:]] == [
+        "ALB subnets public",
+        "tasks with public IPs reach the internet",
+    ]
+    # The default subnets have no route table of their own: the main one's route counts.
+    assert checks[2].detail.startswith("0.0.0.0/0 to igw-")
+
+
+def test_subnets_in_one_zone_or_another_vpc_fail(env: Path, layout: Layout, doctors: doctor.Aws) -> None:
+    subnets = network(doctors, vpcId=layout.vpc, subnetIds=[layout.public[0], layout.private[0]])[
+        "subnets in two Availability Zones"
+    ]
+    assert not subnets.ok
+    assert "1 zone(s) only" in subnets.detail
+    subnets = network(doctors, vpcId=layout.vpc, subnetIds=[layout.public[0], layout.elsewhere])[
+        "subnets in two Availability Zones"
+    ]
+    assert f"{layout.elsewhere} is in" in subnets.detail
+
+
+def test_public_alb_subnets_and_private_task_subnets_with_a_nat_gateway_pass(
+    env: Path, layout: Layout, doctors: doctor.Aws
+) -> None:
+    checks = network(
+        doctors, vpcId=layout.vpc, subnetIds=layout.private, loadBalancerSubnetIds=layout.public, assignPublicIp=False
+    )
+    assert all(c.ok for c in checks.values()), checks
+    assert list(checks)[1:] == [
+        "subnets in two Availability Zones",
+        "ALB subnets public, in two Availability Zones",
+        "ALB enabled in the tasks' zones",
+        "tasks without public IPs reach AWS",
+    ]
+    assert (
+        checks["ALB subnets public, in two Availability Zones"].detail
+        == f"0.0.0.0/0 to {layout.igw}: {', '.join(layout.public)}"
+    )
+    assert checks["tasks without public IPs reach AWS"].detail == f"NAT gateway {layout.nat}"
+
+
+def test_alb_subnets_without_a_route_to_an_internet_gateway_fail(
+    env: Path, layout: Layout, doctors: doctor.Aws
+) -> None:
+    # The tasks' private subnets are the ALB's too without loadBalancerSubnetIds: what a custom VPC gave before it.
+    checks = network(doctors, vpcId=layout.vpc, subnetIds=layout.private)
+    alb = checks["ALB subnets public"]
+    assert not alb.ok
+    for subnet in layout.private:  # with no route table of their own, they route by the main one
+        assert f"{subnet} ({layout.main_table}) routes 0.0.0.0/0 to {layout.nat}" in alb.detail
+    assert alb.detail.endswith(
+        "an internet-facing ALB needs public subnets: set loadBalancerSubnetIds to public subnets of the VPC in two "
+        "or more zones (routing 0.0.0.0/0 to an internet gateway), or add that route"
+    )
+    # They are the same subnets, so the same zones: no comparison.
+    assert "ALB enabled in the tasks' zones" not in checks
+
+
+def test_alb_subnets_must_exist_in_the_vpc_and_cover_two_zones(env: Path, layout: Layout, doctors: doctor.Aws) -> None:
+    missing = "subnet-0123456789abcdef0"
+    alb_subnets = [layout.public[0], layout.private[0], layout.elsewhere, missing]
+    checks = network(doctors, vpcId=layout.vpc, subnetIds=layout.private, loadBalancerSubnetIds=alb_subnets)
+    alb = checks["ALB subnets public, in two Availability Zones"]
+    assert not alb.ok
+    assert f"{missing} not found" in alb.detail
+    assert f"{layout.elsewhere} is in " in alb.detail
+    assert "1 zone(s) only" in alb.detail  # of the VPC's: a only
+    assert f"{layout.private[0]} ({layout.main_table})" in alb.detail  # of the VPC, but private
+    assert f"{layout.public[0]} " not in alb.detail
+
+
+def test_the_alb_must_have_a_subnet_in_every_zone_of_the_tasks(env: Path, layout: Layout, doctors: doctor.Aws) -> None:
+    checks = network(
+        doctors,
+        vpcId=layout.vpc,
+        subnetIds=layout.private,
+        loadBalancerSubnetIds=layout.public[:2],
+        assignPublicIp=False,
+    )
+    zones = checks["ALB enabled in the tasks' zones"]
+    assert not zones.ok
+    assert zones.name == f"ALB enabled in the tasks' zones ({REGION}a, {REGION}b, {REGION}c)"
+    assert zones.detail.startswith(f"the ALB has no subnet in {REGION}c, so its tasks there get no traffic")
+    assert "Target.NotInUse" in zones.detail
+    assert "loadBalancerSubnetIds" in zones.detail
+
+
+def test_tasks_with_public_ips_need_a_route_to_an_internet_gateway(
+    env: Path, layout: Layout, doctors: doctor.Aws
+) -> None:
+    checks = network(doctors, vpcId=layout.vpc, subnetIds=layout.private, loadBalancerSubnetIds=layout.public)
+    tasks = checks["tasks with public IPs reach the internet"]
+    assert not tasks.ok
+    assert all(f"{s} ({layout.main_table}) routes 0.0.0.0/0 to {layout.nat}" in tasks.detail for s in layout.private)
+    assert "a public IP reaches nothing without a 0.0.0.0/0 route to an internet gateway" in tasks.detail
+
+
+def test_private_tasks_in_subnets_routed_to_an_internet_gateway_fail(
+    env: Path, layout: Layout, doctors: doctor.Aws
+) -> None:
+    checks = network(
+        doctors, vpcId=layout.vpc, subnetIds=layout.public, loadBalancerSubnetIds=layout.public, assignPublicIp=False
+    )
+    assert checks["ALB subnets public, in two Availability Zones"].ok
+    egress = checks["tasks without public IPs reach AWS"]
     assert not egress.ok
-    assert "ecr.api, ecr.dkr, s3, logs, ssm" in egress.detail
+    # Their own route table wins over the main one (which routes to the NAT gateway).
+    assert all(f"{s} ({layout.public_table}) routes 0.0.0.0/0 to {layout.igw}" in egress.detail for s in layout.public)
+    assert egress.detail.endswith("set assignPublicIp true, or use private subnets with a NAT gateway route")
+
+
+def test_private_tasks_fail_through_a_deleted_nat_gateway_or_a_blackhole_route(
+    env: Path, layout: Layout, doctors: doctor.Aws
+) -> None:
+    # Each subnet of the tasks needs its own way out: the available NAT gateway of the first does not serve the second.
+    config = {
+        "vpcId": layout.vpc,
+        "subnetIds": [layout.private[0], layout.stale[1]],
+        "loadBalancerSubnetIds": layout.public,
+        "assignPublicIp": False,
+    }
+    egress = network(doctors, **config)["tasks without public IPs reach AWS"]
+    assert not egress.ok
+    assert layout.private[0] not in egress.detail
+    # moto keeps the route to a deleted NAT gateway active, and describes the gateway deleted.
+    assert (
+        f"{layout.stale[1]} ({layout.stale_table}) routes 0.0.0.0/0 to {layout.deleted_nat}, which is deleted"
+        in egress.detail
+    )
+    assert "no VPC endpoint for ecr.api, ecr.dkr, s3, logs, ssm:" in egress.detail
+    # AWS marks such a route blackhole, which is no route: moto's answer rewritten so.
+
+    def blackhole(parsed: dict[str, Any], **_: Any) -> None:
+        for table in parsed["RouteTables"]:
+            for route in table["Routes"]:
+                if route.get("NatGatewayId") == layout.deleted_nat:
+                    route["State"] = "blackhole"
+
+    as_aws = session()
+    as_aws.events.register("after-call.ec2.DescribeRouteTables", blackhole)
+    egress = network(doctor.Aws(as_aws, REGION), **config)["tasks without public IPs reach AWS"]
+    assert not egress.ok
+    gone = f"has a blackhole 0.0.0.0/0 route (its target {layout.deleted_nat} is gone)"
+    assert f"{layout.stale[1]} ({layout.stale_table}) {gone}" in egress.detail
+    assert "which is deleted" not in egress.detail
+
+
+def test_private_tasks_without_a_nat_gateway_route_need_the_endpoints(env: Path, doctors: doctor.Aws) -> None:
+    ec2 = client("ec2")
+    vpc, subnets = private_vpc(ec2, ("a", "b"))
+    config = {"vpcId": vpc, "subnetIds": subnets, "assignPublicIp": False}
+    egress = network(doctors, **config)["tasks without public IPs reach AWS"]
+    assert not egress.ok
+    for subnet in subnets:  # by the main route table, which has none
+        assert re.search(rf"{subnet} \(rtb-\w+\) has no 0\.0\.0\.0/0 route;", egress.detail), egress.detail
+    assert f"{vpc} has no VPC endpoint for ecr.api, ecr.dkr, s3, logs, ssm:" in egress.detail
     for service in doctor.PRIVATE_ENDPOINTS:
         ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.{service}")
-    assert by_name(doctor.check_network(aws(), stack), "tasks without public IPs").ok
-    vpc2, subnets2 = private_vpc(("a", "b"))
-    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    ec2.create_nat_gateway(SubnetId=subnets2[0], AllocationId=allocation)
-    nat = settings(vpcId=vpc2, subnetIds=subnets2, assignPublicIp=False)
-    assert "NAT gateway" in by_name(doctor.check_network(aws(), nat), "tasks without public IPs").detail
+    egress = network(doctors, **config)["tasks without public IPs reach AWS"]
+    assert egress == doctor.Check(
+        "tasks without public IPs reach AWS", True, "VPC endpoints ecr.api, ecr.dkr, s3, logs, ssm"
+    )
 
 
 def test_a_missing_vpc_fails(env: Path) -> None:
@@ -272,7 +506,7 @@ def test_database_group_must_be_in_the_tasks_vpc(env: Path) -> None:
     ec2 = client("ec2")
     default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     here = ec2.create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=default_vpc)["GroupId"]
-    elsewhere_vpc, _ = private_vpc(("a",))
+    elsewhere_vpc, _ = private_vpc(ec2, ("a",))
     elsewhere = ec2.create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=elsewhere_vpc)["GroupId"]
     assert doctor.check_database(aws(), settings(databaseSecurityGroupId=here))[0].ok
     [wrong] = doctor.check_database(aws(), settings(databaseSecurityGroupId=elsewhere))
@@ -401,6 +635,7 @@ def project(tmp_path: Path, config: dict[str, Any]) -> Path:
 CIPHER = "v1:XzzuNultOgz9dqCg:Soj7xtArE6l6eg694tVdd+cC6LzVRGd9S3Rm02QkH0SO6yUiTvexlsKVtYE6jyavSCr9"
 
 
+@pytest.mark.usefixtures("default_vpc")
 def test_main_prints_one_line_per_check_and_exits_by_the_result(
     env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -440,19 +675,21 @@ def test_main_reports_bad_settings_and_a_missing_stack_file(
     assert "Pulumi.nope.yaml does not exist" in capsys.readouterr().out
 
 
-def test_doctor_only_reads(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_only_reads(env: Path, layout: Layout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stand_in(env, "pulumi", f"echo v{WANTED}")
     docker(env)
     monkeypatch.setenv("PULUMI_BACKEND_URL", f"s3://state-{uuid.uuid4().hex[:8]}?region={REGION}")
-    vpc, subnets = private_vpc(("a", "b"))
-    group = client("ec2").create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=vpc)["GroupId"]
+    group = client("ec2").create_security_group(GroupName=uuid.uuid4().hex, Description="db", VpcId=layout.vpc)[
+        "GroupId"
+    ]
     key = client("kms").create_key()["KeyMetadata"]["KeyId"]
     parameter = unique("read")
     client("ssm").put_parameter(Name=parameter, Value="v", Type="SecureString", KeyId=key)
     stack = builds(
         secrets=json.dumps({"A": parameter, "B": unique("read")}),
-        vpcId=vpc,
-        subnetIds=json.dumps(subnets),
+        vpcId=layout.vpc,
+        subnetIds=json.dumps([layout.private[0], layout.stale[1]]),  # every network look-up: NAT, then endpoints
+        loadBalancerSubnetIds=json.dumps(layout.public),
         assignPublicIp="false",
         databaseSecurityGroupId=group,
         certificateArn=f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0000-1111",
@@ -464,5 +701,7 @@ def test_doctor_only_reads(env: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     checks = doctor.run_checks(doctor.Aws(recorded, REGION), stack, ROOT)
     assert len(checks) > 10
     assert {"GetCallerIdentity", "DescribeParameters", "GetKeyPolicy", "HeadBucket", "GetRole"} <= set(operations)
+    assert {"DescribeSubnets", "DescribeNatGateways", "DescribeVpcEndpoints"} <= set(operations)
+    assert operations.count("DescribeRouteTables") == 1  # one look-up for the VPC, not one per subnet
     assert all(op.startswith(("Describe", "Get", "List", "Head")) for op in operations), operations
     assert os.environ["PATH"] == str(env)
