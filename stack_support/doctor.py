@@ -554,9 +554,11 @@ def _egress(ec2: Any, region: str, vpc: str, routes: Mapping[str, DefaultRoute],
     states: dict[str, str] = {}
     if nat_ids:
         filters = [{"Name": "nat-gateway-id", "Values": nat_ids}]
-        states = {
-            n["NatGatewayId"]: n.get("State", "") for n in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]
-        }
+        for nat in ec2.describe_nat_gateways(Filters=filters)["NatGateways"]:
+            # A private NAT gateway reaches other VPCs and on-premises networks, never the internet ("NAT gateways",
+            # Connectivity type: https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html).
+            private_nat = nat.get("ConnectivityType") == "private"
+            states[nat["NatGatewayId"]] = "private (it has no route to the internet)" if private_nat else nat["State"]
     unrouted = []
     for subnet in subnets:
         route = routes[subnet]

@@ -473,6 +473,18 @@ def test_private_tasks_fail_through_a_deleted_nat_gateway_or_a_blackhole_route(
     assert "which is deleted" not in egress.detail
 
 
+def test_private_tasks_behind_a_private_nat_gateway_do_not_reach_aws(env: Path, doctors: doctor.Aws) -> None:
+    ec2 = client("ec2")
+    vpc, subnets = private_vpc(ec2, ("a", "b"))
+    nat = str(ec2.create_nat_gateway(SubnetId=subnets[0], ConnectivityType="private")["NatGateway"]["NatGatewayId"])
+    ec2.create_route(
+        RouteTableId=main_route_table(ec2, vpc)["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat
+    )
+    egress = network(doctors, vpcId=vpc, subnetIds=subnets, assignPublicIp=False)["tasks without public IPs reach AWS"]
+    assert not egress.ok
+    assert f"routes 0.0.0.0/0 to {nat}, which is private (it has no route to the internet)" in egress.detail
+
+
 def test_private_tasks_without_a_nat_gateway_route_need_the_endpoints(env: Path, doctors: doctor.Aws) -> None:
     ec2 = client("ec2")
     vpc, subnets = private_vpc(ec2, ("a", "b"))
