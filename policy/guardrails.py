@@ -179,6 +179,11 @@ def check_scan_on_push(_: str, props: Mapping[str, Any]) -> Iterable[str]:
         yield f"ECR repository {props.get('name', '')} does not scan images on push"
 
 
+# What admits an address range: vpc.SecurityGroupIngressRule's cidrIpv4, cidrIpv6 and prefixListId, and
+# ec2.SecurityGroupRule's cidrBlocks, ipv6CidrBlocks and prefixListIds.
+ADDRESS_RANGE_PROPERTIES = ("cidrIpv4", "cidrIpv6", "prefixListId", "cidrBlocks", "ipv6CidrBlocks", "prefixListIds")
+
+
 def check_service_ingress_only_from_groups(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
     """(urn, message) for each way traffic from an address range can reach an ECS service's tasks."""
     task_groups = {
@@ -198,8 +203,7 @@ def check_service_ingress_only_from_groups(resources: list[PolicyResource]) -> I
             targets = {g.urn for g in _linked(resource, "securityGroupId", SECURITY_GROUP)}
             if not targets & task_groups:
                 continue
-            props = resource.props
-            if props.get("cidrIpv4") or props.get("cidrIpv6") or props.get("cidrBlocks") or props.get("prefixListId"):
+            if any(resource.props.get(key) for key in ADDRESS_RANGE_PROPERTIES):
                 yield (
                     resource.urn,
                     (

@@ -23,6 +23,10 @@ from tests.harness import Deployment, run_program
 DEV = "organization/library-infra/dev"
 CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
 POLICY = {p.name: p for p in POLICIES}
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+LISTENER = "aws:lb/listener:Listener"
+SERVICE = "aws:ecs/service:Service"
 
 
 def _options() -> PolicyResourceOptions:
@@ -164,12 +168,21 @@ def test_log_failures_2_and_3_wildcard_ssm_and_kms_grants_are_refused() -> None:
             },
         ],
     }
-    messages = fired([resource("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps(console)})])[
-        "iam-ssm-kms-name-resources"
-    ]
+    # The shortcut that would have hidden failure two: every SSM action on every parameter.
+    every_parameter = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "AllowAllSSM", "Effect": "Allow", "Action": "ssm:*", "Resource": "*"}],
+    }
+    messages = fired(
+        [
+            resource("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps(console)}),
+            resource("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps(every_parameter)}, name="ssm-star"),
+        ]
+    )["iam-ssm-kms-name-resources"]
     assert messages == [
         "statement AllowKMSDecrypt allows kms:Decrypt, kms:DescribeKey on every resource; name the parameters and keys",
         "statement AllowKMSDecrypt allows kms:Decrypt without limiting it to SSM (kms:ViaService = ssm.<region>...)",
+        "statement AllowAllSSM allows ssm:* on every resource; name the parameters and keys",
     ]
 
 
@@ -247,6 +260,178 @@ def test_a_cidr_rule_on_the_tasks_security_group_is_refused() -> None:
     assert fired([inline, service_with([inline], **breaker)])["service-ingress-from-security-groups"] == [
         "security group inline of an ECS service admits address ranges"
     ]
+
+
+TASKS_SG = "aws:ec2/securityGroup:SecurityGroup"
+BREAKER = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+
+
+@pytest.mark.parametrize(
+    ("kind", "props", "name"),
+    [
+        ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {"cidrIpv6": "::/0"}, "ipv6"),
+        ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {"prefixListId": "pl-0a1b2c3d"}, "prefix-list"),
+        ("aws:ec2/securityGroupRule:SecurityGroupRule", {"type": "ingress", "ipv6CidrBlocks": ["::/0"]}, "ipv6"),
+        ("aws:ec2/securityGroupRule:SecurityGroupRule", {"type": "ingress", "prefixListIds": ["pl-0a1b"]}, "prefix"),
+    ],
+)
+def test_ipv6_and_prefix_list_rules_on_the_tasks_security_group_are_refused(
+    kind: str, props: dict[str, Any], name: str
+) -> None:
+    """An IPv6 range (``::/0`` is the whole IPv6 internet) or a managed prefix list (a named set of CIDR blocks) is
+    an address range like 0.0.0.0/0 (VPC user guide, "Security group rules": source or destination)."""
+    tasks = resource(TASKS_SG, {}, name="tasks")
+    rule = resource(kind, {**props, "fromPort": 8081, "toPort": 8081}, name=name, securityGroupId=[tasks])
+    assert fired([tasks, rule, service_with([tasks], **BREAKER)])["service-ingress-from-security-groups"] == [
+        f"{name} lets an address range reach an ECS service's tasks; admit only the load balancer's security group"
+    ]
+
+
+@pytest.mark.parametrize("ingress", [{"ipv6CidrBlocks": ["::/0"]}, {"prefixListIds": ["pl-0a1b2c3d"]}])
+def test_inline_ipv6_and_prefix_list_ingress_on_the_tasks_security_group_is_refused(ingress: dict[str, Any]) -> None:
+    inline = resource(TASKS_SG, {"ingress": [ingress]}, name="inline")
+    assert fired([inline, service_with([inline], **BREAKER)])["service-ingress-from-security-groups"] == [
+        "security group inline of an ECS service admits address ranges"
+    ]
+
+
+# Each loop of the pack that scans several items must look at all of them: below, the mistake comes after an item
+# the policy passes (or skips), so a scan that stops at the first item misses it.
+def _statement_after(harmless: dict[str, Any]) -> list[PolicyResource]:
+    bad = {"Sid": "Bad", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"}
+    return [resource("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps({"Statement": [harmless, bad]})})]
+
+
+def _inline_policy_after_a_harmless_one() -> list[PolicyResource]:
+    harmless = {"Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:r:1:*"}]}
+    bad = {"Statement": [{"Sid": "Bad", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"}]}
+    policies = [{"name": "logs", "policy": json.dumps(harmless)}, {"name": "ssm", "policy": json.dumps(bad)}]
+    return [resource("aws:iam/role:Role", {"inlinePolicies": policies})]
+
+
+def _ingress_after(harmless: PolicyResource | None, tasks: PolicyResource) -> list[PolicyResource]:
+    bad = resource(INGRESS, {"cidrIpv4": "0.0.0.0/0"}, name="open", securityGroupId=[tasks])
+    return [tasks, *([harmless] if harmless else []), bad, service_with([tasks], **BREAKER)]
+
+
+def _egress_rule_first() -> list[PolicyResource]:
+    tasks = resource(TASKS_SG, {}, name="tasks")
+    egress = {"type": "egress", "cidrBlocks": ["0.0.0.0/0"]}  # tasks reaching out is not the internet reaching in
+    return _ingress_after(resource(RULE, egress, name="egress", securityGroupId=[tasks]), tasks)
+
+
+def _another_groups_rule_first() -> list[PolicyResource]:
+    tasks, alb = resource(TASKS_SG, {}, name="tasks"), resource(TASKS_SG, {}, name="alb")
+    public = resource(INGRESS, {"cidrIpv4": "0.0.0.0/0"}, name="alb-http", securityGroupId=[alb])
+    return [alb, *_ingress_after(public, tasks)]
+
+
+def _inline_rule_after_a_group_rule() -> list[PolicyResource]:
+    inline = resource(TASKS_SG, {"ingress": [{"securityGroups": ["sg-alb"]}, {"cidrBlocks": ["0.0.0.0/0"]}]})
+    return [inline, service_with([inline], **BREAKER)]
+
+
+def _ports_after(entries: list[dict[str, Any]], groups: list[dict[str, Any]]) -> list[PolicyResource]:
+    definition = task([GOOD_CONTAINER])
+    targets = [resource("aws:lb/targetGroup:TargetGroup", g, name=f"tg{i}") for i, g in enumerate(groups)]
+    service = resource(
+        "aws:ecs/service:Service",
+        {**BREAKER, "loadBalancers": entries},
+        name="svc",
+        taskDefinition=[definition],
+        loadBalancers=targets,
+    )
+    return [definition, *targets, service]
+
+
+GOOD_ENTRY = {"containerName": "app", "containerPort": 8081}
+GOOD_GROUP = {"port": 8081, "healthCheck": {"port": "traffic-port"}}
+ENVIRONMENT_SECRET = [{"name": "SPRING_PROFILES_ACTIVE", "value": "prod"}, {"name": "DB_PASSWORD", "value": "x"}]
+HTTPS = {"loadBalancerArn": "lb", "protocol": "HTTPS", "certificateArn": "c"}
+REDIRECT = {"type": "redirect", "redirect": {"protocol": "HTTPS"}}
+PRIVATE = {"subnets": ["subnet-a"], "assignPublicIp": True}
+
+NAMED = "iam-ssm-kms-name-resources"
+GRANT_ON_STAR = "statement Bad allows ssm:GetParameters on every resource; name the parameters and keys"
+FROM_GROUPS = "service-ingress-from-security-groups"
+OPEN = "open lets an address range reach an ECS service's tasks; admit only the load balancer's security group"
+PLAIN = "DB_PASSWORD looks like a secret but is a plain environment value; use secrets (SSM)"
+AFTER_A_HARMLESS_ITEM: dict[str, tuple[list[PolicyResource], str, list[str]]] = {
+    "a grant after a Deny": (
+        _statement_after({"Effect": "Deny", "Action": "ssm:DeleteParameter", "Resource": "*"}),
+        NAMED,
+        [GRANT_ON_STAR],
+    ),
+    "a grant after one of another service": (
+        _statement_after({"Effect": "Allow", "Action": "logs:CreateLogStream", "Resource": "*"}),
+        NAMED,
+        [GRANT_ON_STAR],
+    ),
+    "an inline policy after a harmless one": (_inline_policy_after_a_harmless_one(), NAMED, [GRANT_ON_STAR]),
+    "a secret variable after a plain one": (
+        [task([{**GOOD_CONTAINER, "environment": ENVIRONMENT_SECRET}])],
+        "no-plain-text-secrets",
+        [f"container app: {PLAIN}"],
+    ),
+    "a container with a secret after a clean one": (
+        [task([GOOD_CONTAINER, {**GOOD_CONTAINER, "name": "side", "environment": ENVIRONMENT_SECRET}])],
+        "no-plain-text-secrets",
+        [f"container side: {PLAIN}"],
+    ),
+    "a tagged image after one by digest": (
+        [task([GOOD_CONTAINER, {**GOOD_CONTAINER, "name": "side", "image": "repo:latest"}])],
+        "images-by-digest",
+        [
+            "container side runs 'repo:latest', a tag that can move; reference the image by digest "
+            "(repo@sha256:...) so the task runs exactly what was pushed and tested"
+        ],
+    ),
+    "an open ingress rule after an egress rule": (_egress_rule_first(), FROM_GROUPS, [OPEN]),
+    "an open ingress rule after one on another group": (_another_groups_rule_first(), FROM_GROUPS, [OPEN]),
+    "an open inline rule after a group rule": (
+        _inline_rule_after_a_group_rule(),
+        FROM_GROUPS,
+        ["security group bad of an ECS service admits address ranges"],
+    ),
+    "a wrong port after a container the task does not have": (
+        _ports_after([{"containerName": "gone", "containerPort": 9000}, {**GOOD_ENTRY, "containerPort": 8080}], []),
+        "health-check-ports-agree",
+        [
+            "the load balancer sends to port 8080 of app, which maps [8081]",
+            "app's health check ('CMD-SHELL curl -f http://localhost:8081/actuator/health || exit 1') does not check "
+            "port 8080",
+        ],
+    ),
+    "a wrong target group after a right one": (
+        _ports_after([GOOD_ENTRY], [GOOD_GROUP, {**GOOD_GROUP, "port": 8080}]),
+        "health-check-ports-agree",
+        ["target group tg1 uses port 8080, not 8081"],
+    ),
+    "plain HTTP after a redirecting listener": (
+        [
+            resource(LISTENER, HTTPS, name="https"),
+            resource(LISTENER, {**HTTPS, "protocol": "HTTP", "defaultActions": [REDIRECT]}, name="redirects"),
+            resource(LISTENER, {**HTTPS, "protocol": "HTTP", "defaultActions": [{"type": "forward"}]}, name="http"),
+        ],
+        "https-redirect",
+        ["http serves plain HTTP next to an HTTPS listener; redirect it to HTTPS"],
+    ),
+    "a public IP behind NAT after a service without one": (
+        [
+            resource(SERVICE, {**BREAKER, "networkConfiguration": {**PRIVATE, "assignPublicIp": False}}, name="a"),
+            resource(SERVICE, {**BREAKER, "networkConfiguration": PRIVATE}, name="b"),
+        ],
+        "no-public-ip-behind-nat",
+        ["tasks in private subnets with a NAT gateway need no public IP; set assignPublicIp false"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AFTER_A_HARMLESS_ITEM))
+def test_a_mistake_after_a_harmless_item_is_still_refused(case: str) -> None:
+    resources, policy, messages = AFTER_A_HARMLESS_ITEM[case]
+    found = fired(resources, config={"no-public-ip-behind-nat": {"natSubnetIds": ["subnet-a"]}})
+    assert found.get(policy) == messages
 
 
 def test_log_failure_5_health_checks_on_another_port_are_refused() -> None:
