@@ -16,7 +16,11 @@ Sources:
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_logic_multiple_context_keys_or_values.html
   (operators and keys are ANDed, the values of one key ORed; a negated operator with several values matches none);
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html (actions are
-  case-insensitive) and ``..._resource.html`` (``*`` and ``?`` wildcards, which may span ARN segments).
+  case-insensitive) and ``..._resource.html`` (``*`` and ``?`` wildcards, which may span ARN segments);
+- a role's trust policy (``trusts``): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+  (a statement applies to the principals its ``Principal`` names, by type: ``"*"`` is everyone, and a service
+  principal is named in full, without wildcards); a service principal assumes a role of the account on the trust
+  policy alone, so the same rules decide: an explicit Deny wins, otherwise an Allow is needed.
 """
 
 from __future__ import annotations
@@ -160,6 +164,31 @@ def _decide(policies: Iterable[Mapping[str, Any]], action: str, resource: str, c
     if allowed:
         return Verdict(True, f"allowed by {allowed}")
     return Verdict(False, "implicitly denied: no statement allows it")
+
+
+def _names(principal: Any, kind: str, name: str) -> bool:
+    if principal == "*":
+        return True
+    if not isinstance(principal, Mapping):
+        return False
+    named = _as_list(principal.get(kind, []))
+    return name in named or (kind == "AWS" and "*" in named)
+
+
+def trusts(
+    trust_policy: Mapping[str, Any],
+    principal: tuple[str, str],
+    action: str = "sts:AssumeRole",
+    context: Context | None = None,
+) -> Verdict:
+    """Whether the role's trust policy lets ``principal`` (its type and name, such as ``("Service",
+    "ecs.amazonaws.com")``) make the request: only the statements that name the principal apply."""
+    kind, name = principal
+    statements = _as_list(trust_policy["Statement"])
+    if any("NotPrincipal" in s for s in statements):
+        raise UnsupportedConditionError("NotPrincipal is not modelled")
+    naming = [s for s in statements if _names(s.get("Principal"), kind, name)]
+    return _decide([{"Statement": naming}], action, "*", context or {})
 
 
 def evaluate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator
 from moto import mock_aws
 
-from stack_support.settings import LOG_RETENTION_DAYS
+from stack_support.settings import ConfigError, parse_settings
 from tests.conftest import REGION, execution_role
 from tests.harness import Deployment, service_model
 
@@ -120,11 +121,24 @@ def test_ecr_lifecycle_policy_is_accepted(dev: Deployment, aws: None) -> None:
     assert json.loads(stored) == json.loads(policy)
 
 
-def test_every_allowed_retention_is_accepted_by_cloudwatch_logs(aws: None) -> None:
-    logs = boto3.client("logs", region_name=REGION)
-    logs.create_log_group(logGroupName="/ecs/library-dev")
-    for days in LOG_RETENTION_DAYS:
-        logs.put_retention_policy(logGroupName="/ecs/library-dev", retentionInDays=days)
+def documented_retention_days() -> list[int]:
+    """The retentions CloudWatch Logs' PutRetentionPolicy accepts, as its API model (botocore) documents them (moto
+    accepts any number, so it cannot tell)."""
+    documented = service_model("logs").operation_model("PutRetentionPolicy").input_shape.members["retentionInDays"]
+    listed = re.search(r"Possible values are: ([\d, and]+)\.", documented.documentation)
+    assert listed is not None, "the logs model no longer lists the retention values"
+    return [int(v) for v in re.findall(r"\d+", listed.group(1))]
+
+
+def test_settings_accept_exactly_the_retentions_cloudwatch_logs_documents() -> None:
+    documented = documented_retention_days()
+    assert len(documented) > 10
+    for days in documented:
+        assert parse_settings({"logRetentionDays": str(days)}, "dev").log_retention_days == days
+    undocumented = sorted({0, -1, max(documented) + 1} | {d + step for d in documented for step in (-1, 1)})
+    for days in (d for d in undocumented if d not in documented):
+        with pytest.raises(ConfigError, match=rf"logRetentionDays={days} is not accepted by CloudWatch Logs"):
+            parse_settings({"logRetentionDays": str(days)}, "dev")
 
 
 def test_every_attached_managed_policy_exists_at_that_arn() -> None:

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from tests.harness import Deployment, run_program
+from tests.harness import ACCOUNT, Deployment, run_program
+from tests.iam_model import trusts
+from tests.test_scaling_and_alarms import alarm_metrics_aws_would_not_match
 
 CIDR = "203.0.113.0/24"
 CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
@@ -97,6 +99,16 @@ def test_ecs_gets_an_infrastructure_role_for_the_load_balancer(blue_green: Deplo
     assert attachment.inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
+def test_only_ecs_may_assume_the_infrastructure_role(blue_green: Deployment) -> None:
+    # ECS moves the listener weights as the service principal ecs.amazonaws.com (ECS developer guide, "Amazon ECS
+    # infrastructure IAM role"); no other service, and no identity of the account, needs the role.
+    role = blue_green.get("aws:iam/role:Role", "library-bg-infrastructure")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trusts(trust, ("Service", "ecs.amazonaws.com"))
+    for other in (("Service", "ecs-tasks.amazonaws.com"), ("Service", "ec2.amazonaws.com"), ("AWS", ACCOUNT)):
+        assert not trusts(trust, other), other
+
+
 def test_ecs_owned_weights_are_not_reset_by_later_deploys(blue_green: Deployment) -> None:
     # The test rule's weights belong to ECS; the production rule declares the live weights it reads (below).
     assert blue_green.get("aws:lb/listenerRule:ListenerRule", "library-bg-test").ignore_changes == ["actions"]
@@ -110,6 +122,7 @@ def test_rollback_alarms_watch_both_target_groups(blue_green: Deployment) -> Non
     )
     watched = {q["metric"]["dimensions"]["TargetGroup"] for q in alarm.inputs["metricQueries"] if "metric" in q}
     assert len(watched) == 2
+    assert alarm_metrics_aws_would_not_match(blue_green) == []
 
 
 def test_with_https_the_production_rule_sits_on_the_https_listener_and_tests_use_tls_too() -> None:

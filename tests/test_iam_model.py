@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from tests.iam_model import UnsupportedConditionError, evaluate
+from tests.iam_model import UnsupportedConditionError, evaluate, trusts
 
 ROLE = "arn:aws:iam::123456789012:role/library-execution-1a2b3c4"
 
@@ -140,3 +140,18 @@ def test_an_operator_the_model_does_not_know_fails_loudly() -> None:
         evaluate(
             [allow("s3:*", "*", {"NumericLessThan": {"s3:max-keys": "10"}})], "s3:ListBucket", "*", {"s3:max-keys": "5"}
         )
+
+
+def test_a_trust_statement_applies_only_to_the_principals_it_names() -> None:
+    ecs = ("Service", "ecs.amazonaws.com")
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": ["ecs.amazonaws.com"]}, "Action": "sts:AssumeRole"}]
+    }
+    assert trusts(trust, ecs)
+    assert not trusts(trust, ("Service", "ec2.amazonaws.com"))
+    assert not trusts(trust, ("AWS", "arn:aws:iam::123456789012:root"))
+    assert not trusts(trust, ecs, "sts:AssumeRoleWithWebIdentity")  # the action must match too
+    everyone = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    assert trusts(everyone, ("Service", "ec2.amazonaws.com"))
+    denied = {"Statement": [*trust["Statement"], {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    assert not trusts(denied, ecs)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import REGION, execution_role, permits_any, role_policies
 from tests.harness import ACCOUNT, Deployment, run_program
+from tests.iam_model import trusts
 
 VIA_SSM = {"kms:ViaService": f"ssm.{REGION}.amazonaws.com"}
 CONFIGURED = [f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/library/db/{name}" for name in ("url", "username", "password")]
@@ -95,6 +96,26 @@ def test_task_role_is_separate_and_cannot_read_the_secrets(dev: Deployment) -> N
     [trust] = json.loads(task_role.inputs["assumeRolePolicy"])["Statement"]
     assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
     assert trust["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:*"}
+
+
+# ECS assumes a task's execution role and task role as the service principal ecs-tasks.amazonaws.com, and names the
+# account and task the request is for in aws:SourceAccount and aws:SourceArn (ECS developer guide, "Amazon ECS task
+# execution IAM role" and "Amazon ECS task IAM role"; IAM user guide, "The confused deputy problem").
+ECS_TASKS = ("Service", "ecs-tasks.amazonaws.com")
+OTHER_ACCOUNT = "210987654321"
+
+
+def test_only_ecs_tasks_of_this_account_may_assume_the_execution_and_task_roles(dev: Deployment) -> None:
+    task = dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    cluster = dev.one("aws:ecs/cluster:Cluster").state["name"]
+    ours = {"aws:SourceAccount": ACCOUNT, "aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{cluster}/0f1e2d3c"}
+    theirs = {"aws:SourceAccount": OTHER_ACCOUNT, "aws:SourceArn": f"arn:aws:ecs:{REGION}:{OTHER_ACCOUNT}:task/c/1"}
+    for role_arn in (task["executionRoleArn"], task["taskRoleArn"]):
+        trust = json.loads(dev.by_state("arn", role_arn).inputs["assumeRolePolicy"])
+        assert trusts(trust, ECS_TASKS, context=ours), role_arn
+        assert not trusts(trust, ECS_TASKS, context=theirs), role_arn
+        for other in (("Service", "ecs.amazonaws.com"), ("Service", "ec2.amazonaws.com"), ("AWS", ACCOUNT)):
+            assert not trusts(trust, other, context=ours), (role_arn, other)
 
 
 def test_only_the_alb_reaches_the_tasks_and_only_on_the_container_port(dev: Deployment) -> None:

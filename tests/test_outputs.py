@@ -74,3 +74,21 @@ def test_the_output_contract_document_lists_every_output_with_type_example_and_m
         assert len(cells) == 4, name
         assert all(cells), name
     assert "Stability promise" in document
+
+
+def documented_example(output: str) -> object:
+    """The example of ``output`` in docs/outputs.md, as JSON: an elided ``, …`` stands for entries left out."""
+    document = (ROOT / "docs" / "outputs.md").read_text()
+    row = re.search(rf"^\| `{output}` \| [^|]+ \| `([^`]+)` \|", document, flags=re.MULTILINE)
+    assert row is not None, f"docs/outputs.md has no example for {output}"
+    return json.loads(re.sub(r",\s*…", "", row.group(1)))
+
+
+def test_cost_estimate_has_exactly_the_documented_keys(dev: Deployment) -> None:
+    documented = documented_example("costEstimate")
+    assert isinstance(documented, dict)
+    exported = dev.outputs["costEstimate"]
+    assert sorted(exported) == sorted(documented)
+    # The example names some of the lines and elides the rest: each one it names is exported under that name.
+    assert set(documented["lines"]) <= set(exported["lines"])
+    assert documented["lines"]

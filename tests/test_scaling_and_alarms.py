@@ -2,12 +2,63 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.rollback_alarms import error_rate_expression
 from tests.harness import Deployment, run_program, service_model
 
 TOPIC = "arn:aws:sns:ap-northeast-2:123456789012:library-alerts"
+
+# CloudWatch identifies a metric by namespace, name and ALL of its dimensions: a query with one dimension fewer than
+# the datapoints were published with matches no metric, and with treatMissingData=notBreaching the alarm never fires
+# (CloudWatch user guide, "Amazon CloudWatch concepts", Dimensions). The dimension sets the ALB publishes each metric
+# with, from https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+ALB_NAMESPACE = "AWS/ApplicationELB"
+_PER_TARGET_GROUP = [
+    frozenset({"TargetGroup", "LoadBalancer"}),
+    frozenset({"TargetGroup", "AvailabilityZone", "LoadBalancer"}),
+]
+_PER_LOAD_BALANCER = [frozenset({"LoadBalancer"}), frozenset({"AvailabilityZone", "LoadBalancer"})]
+PUBLISHED_DIMENSIONS: dict[str, list[frozenset[str]]] = {
+    "UnHealthyHostCount": _PER_TARGET_GROUP,
+    "HTTPCode_Target_5XX_Count": _PER_LOAD_BALANCER + _PER_TARGET_GROUP,
+    "RequestCount": _PER_LOAD_BALANCER + _PER_TARGET_GROUP,
+}
+
+
+def alarm_metrics_aws_would_not_match(deployment: Deployment) -> list[str]:
+    """Every metric query of the stack's alarms that names no metric the ALB publishes, or another load balancer or
+    target group than the stack's, or leaves one of the stack's target groups unwatched."""
+    load_balancer = deployment.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
+    target_groups = {g.state["arnSuffix"] for g in deployment.of_type("aws:lb/targetGroup:TargetGroup")}
+    problems: list[str] = []
+    for alarm in deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        watched: dict[str, set[str]] = {}
+        for query in alarm.inputs["metricQueries"]:
+            metric: dict[str, Any] | None = query.get("metric")
+            if metric is None:
+                continue
+            where, name = f"{alarm.name} {query['id']}", metric["metricName"]
+            dimensions: dict[str, str] = metric.get("dimensions") or {}
+            if metric["namespace"] != ALB_NAMESPACE or name not in PUBLISHED_DIMENSIONS:
+                problems.append(f"{where}: {metric['namespace']} {name} is not an ALB metric this test knows")
+                continue
+            if frozenset(dimensions) not in PUBLISHED_DIMENSIONS[name]:
+                problems.append(f"{where}: {name} is not published with exactly the dimensions {sorted(dimensions)}")
+            if dimensions.get("LoadBalancer") != load_balancer:
+                problems.append(f"{where}: LoadBalancer={dimensions.get('LoadBalancer')!r}, not {load_balancer!r}")
+            if "TargetGroup" in dimensions:
+                if dimensions["TargetGroup"] not in target_groups:
+                    problems.append(f"{where}: TargetGroup={dimensions['TargetGroup']!r} is not the stack's")
+                watched.setdefault(name, set()).add(dimensions["TargetGroup"])
+        problems += [
+            f"{alarm.name}: {name} misses {sorted(target_groups - seen)}"
+            for name, seen in watched.items()
+            if seen != target_groups
+        ]
+    return problems
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +131,12 @@ def test_5xx_rate_alarm_is_a_percentage_of_requests_to_the_service(dev: Deployme
     assert queries["errors0"]["metric"]["dimensions"]["TargetGroup"] == target_group
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 5)
     assert alarm["treatMissingData"] == "notBreaching"
+
+
+def test_every_alarm_queries_metrics_exactly_as_the_alb_publishes_them(dev: Deployment, scaled: Deployment) -> None:
+    assert len(dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == 2
+    assert alarm_metrics_aws_would_not_match(dev) == []
+    assert alarm_metrics_aws_would_not_match(scaled) == []
 
 
 def test_unhealthy_hosts_alarm_fires_on_one_failing_target(dev: Deployment) -> None:

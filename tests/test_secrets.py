@@ -20,6 +20,15 @@ def test_given_secret_value_becomes_a_securestring_the_stack_owns(dev_owning_pas
     )
 
 
+def test_the_owned_parameter_holds_exactly_the_secret_given_in_config(dev_owning_password: Deployment) -> None:
+    """ECS hands the task the parameter's value (PutParameter's Value): an empty or missing one starts the app without
+    its password. Compared as a bare boolean, so a failure never prints the secret."""
+    [parameter] = dev_owning_password.of_type("aws:ssm/parameter:Parameter")
+    holds_the_secret = parameter.inputs.get("value") == PASSWORD
+    assert holds_the_secret, "the SecureString's value is not the configured secretValues entry (values not shown)"
+    assert "value" in parameter.secret_inputs
+
+
 def test_stack_key_rotates_and_has_an_alias_per_stack(dev_owning_password: Deployment) -> None:
     key = dev_owning_password.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -322,9 +323,28 @@ def test_environment_numbers_and_booleans_become_strings() -> None:
     assert settings.environment == {"SPRING_JPA_SHOW_SQL": "true", "POOL": "5"}
 
 
-def test_empty_optional_strings_mean_unset() -> None:
-    settings = parse_settings({"imageUri": "", "kmsKeyArn": "", "vpcId": "", "subnetIds": "[]"}, "dev")
-    assert (settings.image_uri, settings.kms_key_arn, settings.vpc_id, settings.subnet_ids) == (None, None, None, ())
+def test_empty_optional_strings_mean_unset_and_the_keys_after_them_are_still_read() -> None:
+    # Pulumi.yaml declares these keys with "" (a declared key without a default is required), so the CLI passes ""
+    # for every one not set; the keys that come after it in the config must still count.
+    raw = {
+        "kmsKeyArn": "",
+        "appName": "catalog",
+        "desiredCount": "3",
+        "imageUri": "",
+        "vpcId": "",
+        "subnetIds": "[]",
+        "logRetentionDays": "14",
+        "alarmTopicArn": "",
+        "cpuArchitecture": "ARM64",
+    }
+    settings = parse_settings(raw, "dev")
+    assert (settings.kms_key_arn, settings.image_uri, settings.vpc_id, settings.alarm_topic_arn) == (None,) * 4
+    assert settings.subnet_ids == ()
+    defaults = Settings(stack="dev")
+    read = (settings.app_name, settings.desired_count, settings.log_retention_days, settings.cpu_architecture)
+    unset = (defaults.app_name, defaults.desired_count, defaults.log_retention_days, defaults.cpu_architecture)
+    assert read == ("catalog", 3, 14, "ARM64")
+    assert all(r != u for r, u in zip(read, unset, strict=True))  # each read value tells "read" from "default"
 
 
 def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> None:
@@ -342,13 +362,32 @@ def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> No
             assert declaration["default"] == (list(value) if isinstance(value, tuple) else value), key
 
 
+# Pulumi's JSON schema for Pulumi.yaml (pulumi/pulumi, sdk/go/common/workspace/project.json). The repository does
+# not vendor it: the test reads it from PULUMI_PROJECT_SCHEMA, or from the shared schemas beside the checkout.
+PROJECT_SCHEMA_VARIABLE = "PULUMI_PROJECT_SCHEMA"
+SHARED_PROJECT_SCHEMA = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
+
+
+def pulumi_project_schema() -> Path:
+    configured = os.environ.get(PROJECT_SCHEMA_VARIABLE)
+    if configured:
+        assert Path(configured).is_file(), f"{PROJECT_SCHEMA_VARIABLE}={configured} is not a file"
+        return Path(configured)
+    if not SHARED_PROJECT_SCHEMA.is_file():
+        pytest.skip(
+            f"Pulumi's project schema is not on this machine: not at {SHARED_PROJECT_SCHEMA} and "
+            f"{PROJECT_SCHEMA_VARIABLE} is unset; set {PROJECT_SCHEMA_VARIABLE} to a copy of pulumi/pulumi's "
+            "sdk/go/common/workspace/project.json to run this check"
+        )
+    return SHARED_PROJECT_SCHEMA
+
+
 def test_project_files_are_valid_against_pulumis_project_schema() -> None:
-    schema_file = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
-    if not schema_file.exists():
-        pytest.skip(f"{schema_file} is not beside this checkout (it is in CI)")
-    schema = json.loads(schema_file.read_text())
+    schema = json.loads(pulumi_project_schema().read_text())
     for project in (ROOT / "Pulumi.yaml", ROOT / "bootstrap" / "Pulumi.yaml"):
         jsonschema.validate(yaml.safe_load(project.read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError, match="'runtime' is a required property"):
+        jsonschema.validate({"name": "library-infra"}, schema)  # the schema is the real one, and it bites
 
 
 def test_log_retention_values_are_the_ones_cloudwatch_documents() -> None:
