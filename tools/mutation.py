@@ -1,9 +1,10 @@
 """`make mutation`: do the tests catch the bug, not only the intent?
 
 Each mutant is one small change (cosmic-ray's operators and four of ours, tools/mutation.toml) written into a copy of
-the project on disk; the tests that execute the changed line then run in a fresh pytest process, so module constants,
-decorated validators, import-time code and session-scoped fixtures all see the mutant. A mutant the tests fail on is
-killed; one they pass survives. A seeded sample of each module's mutants runs by default, so two runs compare.
+the project on disk; the tests that execute the changed line then run in a fresh pytest process (forked from a worker
+that has imported only third-party libraries), so module constants, decorated validators, import-time code and
+session-scoped fixtures all see the mutant. A mutant the tests fail on is killed; one they pass survives. A seeded
+sample of each module's mutants runs by default, so two runs compare.
 
 Which tests execute which line is measured first: each test file runs alone under coverage (a session fixture shared
 by many files would otherwise be credited to the first file that asked for it).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import difflib
 import hashlib
 import json
@@ -35,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import coverage
 import parso
 from cosmic_ray.ast import ast_nodes, get_ast_from_path
 from cosmic_ray.mutating import MutationVisitor
@@ -252,14 +255,15 @@ def sample_mutants(every: dict[str, list[Mutant]], fraction: float, seed: int) -
     return sample
 
 
-def test_files() -> list[str]:
-    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py"))
+def test_files(copy: Path) -> list[str]:
+    """The tracked test files, as a worker's copy has them."""
+    return sorted(str(p.relative_to(copy)) for p in (copy / "tests").glob("test_*.py"))
 
 
 Coverage = tuple[dict[str, dict[int, set[str]]], dict[str, float]]
 
 
-def coverage_map(targets: list[str], workers: int) -> Coverage:
+def coverage_map(targets: list[str], copies: queue.Queue[Path], workers: int) -> Coverage:
     """:func:`measure_coverage`, kept in .mutation/ while no tracked file changes (it takes minutes)."""
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     digest = hashlib.sha256("\0".join(targets).encode())
@@ -273,51 +277,53 @@ def coverage_map(targets: list[str], workers: int) -> Coverage:
             kept_lines = kept["covered"].items()
             covered = {t: {int(line): set(tests) for line, tests in lines.items()} for t, lines in kept_lines}
             return covered, kept["seconds"]
-    covered, seconds = measure_coverage(targets, workers)
+    covered, seconds = measure_coverage(targets, copies, workers)
     plain = {t: {line: sorted(tests) for line, tests in lines.items()} for t, lines in covered.items()}
     cache.write_text(json.dumps({"digest": digest.hexdigest(), "covered": plain, "seconds": seconds}))
     return covered, seconds
 
 
-def measure_coverage(targets: list[str], workers: int) -> Coverage:
-    """Which test file executes which line of each target, and how long each test file takes alone."""
+def measure_coverage(targets: list[str], copies: queue.Queue[Path], workers: int) -> Coverage:
+    """Which test file executes which line of each target, and how long each test file takes alone (in the workers'
+    copies, so that editing the project during a run changes nothing)."""
     out = WORK / "coverage"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    include = ",".join(str(ROOT / t) for t in targets)
 
-    def one(test: str) -> tuple[str, float, int]:
-        started = time.monotonic()
-        data = out / (test.replace("/", "_") + ".coverage")
-        coverage_run = [str(PYTHON), "-m", "coverage", "run", f"--data-file={data}", f"--include={include}"]
-        result = subprocess.run(
-            [*coverage_run, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            env=_env(),
-            check=False,
-        )
-        return test, time.monotonic() - started, result.returncode
+    def one(test: str) -> tuple[str, float, int, Path]:
+        copy = copies.get()
+        try:
+            started = time.monotonic()
+            data = out / (test.replace("/", "_") + ".coverage")
+            include = ",".join(str(copy / t) for t in targets)
+            coverage_run = [str(PYTHON), "-m", "coverage", "run", f"--data-file={data}", f"--include={include}"]
+            result = subprocess.run(
+                [*coverage_run, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", test],
+                cwd=copy,
+                capture_output=True,
+                text=True,
+                env=_env(),
+                check=False,
+            )
+            return test, time.monotonic() - started, result.returncode, copy
+        finally:
+            copies.put(copy)
 
     seconds: dict[str, float] = {}
+    covered: dict[str, dict[int, set[str]]] = {t: {} for t in targets}
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for test, took, code in pool.map(one, test_files()):
+        for test, took, code, copy in pool.map(one, test_files(WORK / "worker-0")):
             if code not in (0, 5):
                 raise SystemExit(f"{test} fails without any mutant (exit {code}): fix it before mutation testing")
             seconds[test] = took
-    import coverage  # only make mutation installs it
-
-    covered: dict[str, dict[int, set[str]]] = {t: {} for t in targets}
-    for test in seconds:
-        data_file = out / (test.replace("/", "_") + ".coverage")
-        if not data_file.exists():
-            continue
-        data = coverage.CoverageData(basename=str(data_file))
-        data.read()
-        for target in targets:
-            for line in data.lines(str(ROOT / target)) or []:
-                covered[target].setdefault(line, set()).add(test)
+            data_file = out / (test.replace("/", "_") + ".coverage")
+            if not data_file.exists():
+                continue
+            data = coverage.CoverageData(basename=str(data_file))
+            data.read()
+            for target in targets:
+                for line in data.lines(str(copy / target)) or []:
+                    covered[target].setdefault(line, set()).add(test)
     return covered, seconds
 
 
@@ -346,29 +352,117 @@ def make_copy(index: int) -> Path:
     return copy
 
 
-def run_mutant(mutant: Mutant, copy: Path, tests: list[str], timeout: float, operators: dict[str, Operator]) -> Outcome:
-    path = copy / mutant.path
+class Worker:
+    """A process in one copy of the project that has imported the third-party libraries (pulumi_aws, boto3, moto,
+    ...) once and forks a fresh pytest for each mutant: the project's own modules, tests and fixtures are imported
+    anew by every fork, from the mutated files; the libraries are not ours and never mutated."""
+
+    def __init__(self, copy: Path) -> None:
+        self.copy = copy
+        self.process = subprocess.Popen(
+            [str(PYTHON), str(Path(__file__).resolve()), "--serve", str(copy)],
+            cwd=copy,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit(f"the mutation worker in {copy} did not start")
+
+    def pytest(self, tests: list[str], timeout: float) -> int | None:
+        """pytest's exit code for ``tests`` in a fresh fork, or None when it ran out of time."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"tests": tests, "timeout": timeout}) + "\n")
+        self.process.stdin.flush()
+        code: int | None = json.loads(self.process.stdout.readline())["code"]
+        return code
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def serve(copy: Path) -> int:
+    """The worker's side of :class:`Worker`: one request per line on stdin, one exit code per line on stdout."""
+    import importlib
+    import signal
+
+    sys.dont_write_bytecode = True
+    os.chdir(copy)
+    makefile = (copy / "Makefile").read_text()
+    services = next(line for line in makefile.splitlines() if line.startswith("AWS_SERVICES :=")).split()[2:]
+    for module in [*PRELOAD, *(f"pulumi_aws.{s}" for s in services)]:
+        importlib.import_module(module)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:  # the fork: a pytest of its own, in a process group of its own (its servers die with it)
+            os.setsid()
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            import pytest
+
+            os._exit(int(pytest.main(["-q", "-x", "-p", "no:cacheprovider", *request["tests"]])))
+        deadline = time.monotonic() + request["timeout"]
+        code: int | None = None
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)  # what the tests started (a moto server), and the fork if it is late
+        if code is None:
+            os.waitpid(pid, 0)
+        print(json.dumps({"code": code}), flush=True)
+    return 0
+
+
+# Imported once per worker (tools/mutation.py --serve): third-party packages only, never a module of the project.
+PRELOAD = [
+    "pulumi",
+    "pulumi.runtime",
+    "pulumi_aws",
+    "pulumi_docker",
+    "pulumi_policy",
+    "boto3",
+    "botocore.session",
+    "moto",
+    "moto.server",
+    "pydantic",
+    "yaml",
+    "jsonschema",
+    "hypothesis",
+    "pytest",
+    "_pytest.python",
+]
+
+
+def run_mutant(
+    mutant: Mutant, worker: Worker, tests: list[str], timeout: float, operators: dict[str, Operator]
+) -> Outcome:
+    path = worker.copy / mutant.path
     original = path.read_text()
     started = time.monotonic()
     try:
         MutationVisitor.mutate_path(path, operators[mutant.operator], mutant.occurrence)
         shutil.rmtree(path.parent / "__pycache__", ignore_errors=True)
-        try:
-            result = subprocess.run(
-                [str(PYTHON), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-                cwd=copy,
-                capture_output=True,
-                text=True,
-                env=_env(),
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return Outcome(mutant, "timeout", time.monotonic() - started, tests)
+        code = worker.pytest(tests, timeout)
     finally:
         path.write_text(original)
+    if code is None:
+        return Outcome(mutant, "timeout", time.monotonic() - started, tests)
     # 0: every test passed; 5: none was collected (cannot happen: the files were measured to cover the line).
-    verdict = "survived" if result.returncode in (0, 5) else "killed"
+    verdict = "survived" if code in (0, 5) else "killed"
     return Outcome(mutant, verdict, time.monotonic() - started, tests)
 
 
@@ -398,7 +492,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=config["seed"])
     parser.add_argument("--workers", type=int, default=config["workers"])
     parser.add_argument("--only", help="mutate this file only (a path of tools/mutation.toml's areas)")
+    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # a worker (class Worker)
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.serve)
 
     areas: dict[str, list[str]] = config["areas"]
     targets = sorted(str(p.relative_to(ROOT)) for ps in areas.values() for pattern in ps for p in ROOT.glob(pattern))
@@ -407,8 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     equivalents = read_equivalents()
 
     started = time.monotonic()
+    copies: queue.Queue[Path] = queue.Queue()
+    for i in range(args.workers):
+        copies.put(make_copy(i))
     print(f"measuring which tests execute each line of {len(targets)} files ...", flush=True)
-    covered, seconds = coverage_map(targets, args.workers)
+    covered, seconds = coverage_map(targets, copies, args.workers)
     print(f"  {time.monotonic() - started:.0f} s", flush=True)
     if args.only:
         if args.only not in targets:
@@ -431,18 +531,19 @@ def main(argv: list[str] | None = None) -> int:
             focus = {t: sum(t in by_line for by_line in covered[mutant.path].values()) for t in tests}
             runnable.append((mutant, sorted(tests, key=lambda t: (-focus[t], seconds[t]))))
 
-    copies: queue.Queue[Path] = queue.Queue()
-    for i in range(args.workers):
-        copies.put(make_copy(i))
+    workers: queue.Queue[Worker] = queue.Queue()
+    started_workers = [Worker(copies.get()) for _ in range(args.workers)]
+    for worker in started_workers:
+        workers.put(worker)
 
     def work(item: tuple[Mutant, list[str]]) -> Outcome:
         mutant, tests = item
         timeout = max(config["min_timeout"], config["timeout_factor"] * sum(seconds[t] for t in tests))
-        copy = copies.get()
+        worker = workers.get()
         try:
-            return run_mutant(mutant, copy, tests, timeout, operators)
+            return run_mutant(mutant, worker, tests, timeout, operators)
         finally:
-            copies.put(copy)
+            workers.put(worker)
 
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
         for done, outcome in enumerate(pool.map(work, runnable), 1):
@@ -450,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             mark = "." if outcome.verdict in ("killed", "timeout") else "S"
             print(mark, end="" if done % 80 else f" {done}/{len(runnable)}\n", flush=True)
     print()
+    for worker in started_workers:
+        worker.close()
     return report(outcomes, areas, equivalents, config["threshold"], time.monotonic() - started, args)
 
 
