@@ -9,8 +9,10 @@ check ``docker build`` fails inside ``pulumi up``, after the load balancer and t
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -100,3 +102,74 @@ def how_to_provide(docker_context: str) -> str:
         "pushed with imageUri or imageFromStack"
         + (f" (dockerContext is now {docker_context!r})" if docker_context != APP_DIR else "")
     )
+
+
+def dockerignore_patterns(context: Path, dockerfile: Path) -> list[str]:
+    """The ignore file that applies: ``<Dockerfile>.dockerignore`` next to the Dockerfile, else the context's
+    ``.dockerignore`` (BuildKit reads the first that exists;
+    https://docs.docker.com/build/concepts/context/#filename-and-location)."""
+    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
+        if candidate.is_file():
+            lines = (line.strip() for line in candidate.read_text().splitlines())
+            return [line for line in lines if line and not line.startswith("#")]
+    return []
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern (Go's filepath.Match plus ``**``, relative to the context) as a regular expression."""
+    out = ""
+    i = 0
+    pattern = pattern.strip("/")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def ignored(relative: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves ``relative`` out of the context: the last pattern matching it or a directory above it
+    decides, a ``!`` pattern bringing it back."""
+    parts = relative.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    verdict = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        regex = _pattern_regex(pattern.removeprefix("!"))
+        if any(regex.fullmatch(c) for c in candidates):
+            verdict = not negated
+    return verdict
+
+
+def copied_files(context: Path, dockerfile: Path) -> list[str]:
+    """Every file of ``context`` (relative, sorted) a ``COPY``/``ADD`` of the Dockerfile sends to the build, with
+    the ignore file applied."""
+    patterns = dockerignore_patterns(context, dockerfile)
+    found: set[str] = set()
+    for sources in copy_sources(dockerfile.read_text()):
+        for source in sources:
+            for match in sorted(context.glob(source.strip("/") or ".")):
+                paths = [match] if match.is_file() else sorted(p for p in match.rglob("*") if p.is_file())
+                for path in paths:
+                    relative = path.relative_to(context).as_posix()
+                    if not ignored(relative, patterns):
+                        found.add(relative)
+    return sorted(found)
+
+
+def content_hash(context: Path, dockerfile: Path, platform: str) -> str:
+    """SHA-256 of what decides the image: the platform, the Dockerfile and every file it copies from the context
+    (path and bytes). The same sources give the same hash, so an unchanged application is not built again."""
+    digest = hashlib.sha256()
+    digest.update(f"{platform}\0".encode())
+    digest.update(dockerfile.read_bytes() + b"\0")
+    for relative in copied_files(context, dockerfile):
+        digest.update(relative.encode() + b"\0" + hashlib.sha256((context / relative).read_bytes()).digest())
+    return "sha256:" + digest.hexdigest()
