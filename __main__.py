@@ -153,6 +153,8 @@ service = LoadBalancedService(
         desired_count=settings.desired_count,
         assign_public_ip=settings.assign_public_ip,
         deletion_protection=settings.production,
+        # The policy pack's production-security-controls are mandatory on the stack whose ALB says so.
+        load_balancer_tags={"library:production": "true"} if settings.production else {},
         access_logs_bucket=access_log_bucket.name if access_log_bucket else settings.access_logs_bucket,
         access_logs_prefix=settings.family,
         access_logs_ready=access_log_bucket.policy if access_log_bucket else None,

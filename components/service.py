@@ -30,8 +30,8 @@ Target group timings are tuned for quick rollouts that still need two consecutiv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
@@ -100,6 +100,8 @@ class LoadBalancedServiceArgs:
     load_balancer_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """The internet-facing ALB's subnets, which need a route to an internet gateway; None: the tasks' subnets."""
     deletion_protection: bool = False
+    load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
+    """Facts the policy pack reads from the load balancer (``library:production``)."""
     access_logs_bucket: pulumi.Input[str] | None = None
     """S3 bucket for the ALB's access logs; None: no access logs."""
     access_logs_prefix: str = ""
@@ -169,6 +171,7 @@ class LoadBalancedService(pulumi.ComponentResource):
             subnets=args.load_balancer_subnet_ids or args.subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
+            tags=dict(args.load_balancer_tags) or None,
             access_logs=aws.lb.LoadBalancerAccessLogsArgs(
                 bucket=args.access_logs_bucket, prefix=args.access_logs_prefix, enabled=True
             )
