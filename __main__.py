@@ -206,6 +206,8 @@ estimate = pulumi.Output.all(where.region, where.load_balancer_subnet_ids).apply
         capacity_provider=settings.capacity_provider,
         task_public_ip=settings.assign_public_ip,
         alb_subnets=len(a[1]),
+        access_log_retention_days=settings.access_logs_retention_days if settings.creates_access_log_bucket else None,
+        kms_keys=int(settings.creates_data_key) + int(bool(settings.secret_values)),
     )
 )
 pulumi.export("estimatedMonthlyCostUsd", estimate.apply(lambda e: e.monthly_usd))
