@@ -104,15 +104,27 @@ def how_to_provide(docker_context: str) -> str:
     )
 
 
-def dockerignore_patterns(context: Path, dockerfile: Path) -> list[str]:
-    """The ignore file that applies: ``<Dockerfile>.dockerignore`` next to the Dockerfile, else the context's
-    ``.dockerignore`` (BuildKit reads the first that exists;
-    https://docs.docker.com/build/concepts/context/#filename-and-location)."""
-    for candidate in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
-        if candidate.is_file():
-            lines = (line.strip() for line in candidate.read_text().splitlines())
-            return [line for line in lines if line and not line.startswith("#")]
-    return []
+def provider_ignore_file(context: Path, dockerfile: Path) -> Path:
+    """The ignore file pulumi-docker (5.x) applies when it hashes the build context to decide whether to build again:
+    ``<context>/.dockerignore`` for a file named ``Dockerfile``, else ``<context>/<name>.dockerignore`` (its
+    ``hashContext`` and ``mapDockerignore``, provider/provider.go). Not the ``<Dockerfile>.dockerignore`` next to a
+    Dockerfile outside the context, which BuildKit reads for the build itself."""
+    name = dockerfile.name
+    return context / (".dockerignore" if name == "Dockerfile" else f"{name}.dockerignore")
+
+
+def provider_ignore_patterns(context: Path, dockerfile: Path) -> list[str]:
+    """The patterns of :func:`provider_ignore_file`, or none when it has a pattern this module cannot match exactly
+    as Docker does (a ``!`` exception or a ``[...]`` class): leaving out a file the provider hashes could let it build
+    and push again under an unchanged tag, which an IMMUTABLE repository refuses."""
+    path = provider_ignore_file(context, dockerfile)
+    if not path.is_file():
+        return []
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
+    if any(p.startswith("!") or "[" in p for p in patterns):
+        return []
+    return patterns
 
 
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -135,41 +147,33 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
 
 
 def ignored(relative: str, patterns: list[str]) -> bool:
-    """Whether Docker leaves ``relative`` out of the context: the last pattern matching it or a directory above it
-    decides, a ``!`` pattern bringing it back."""
+    """Whether ``relative`` (or a directory above it) matches one of ``patterns``."""
     parts = relative.split("/")
     candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    verdict = False
-    for pattern in patterns:
-        negated = pattern.startswith("!")
-        regex = _pattern_regex(pattern.removeprefix("!"))
-        if any(regex.fullmatch(c) for c in candidates):
-            verdict = not negated
-    return verdict
+    return any(_pattern_regex(p).fullmatch(c) for p in patterns for c in candidates)
 
 
-def copied_files(context: Path, dockerfile: Path) -> list[str]:
-    """Every file of ``context`` (relative, sorted) a ``COPY``/``ADD`` of the Dockerfile sends to the build, with
-    the ignore file applied."""
-    patterns = dockerignore_patterns(context, dockerfile)
-    found: set[str] = set()
-    for sources in copy_sources(dockerfile.read_text()):
-        for source in sources:
-            for match in sorted(context.glob(source.strip("/") or ".")):
-                paths = [match] if match.is_file() else sorted(p for p in match.rglob("*") if p.is_file())
-                for path in paths:
-                    relative = path.relative_to(context).as_posix()
-                    if not ignored(relative, patterns):
-                        found.add(relative)
+def context_files(context: Path, dockerfile: Path) -> list[str]:
+    """Every file of ``context`` (relative, sorted) pulumi-docker hashes: all but what its ignore file leaves out."""
+    patterns = provider_ignore_patterns(context, dockerfile)
+    found = []
+    for path in context.rglob("*"):
+        if path.is_file() or path.is_symlink():
+            relative = path.relative_to(context).as_posix()
+            if not ignored(relative, patterns):
+                found.append(relative)
     return sorted(found)
 
 
 def content_hash(context: Path, dockerfile: Path, platform: str) -> str:
-    """SHA-256 of what decides the image: the platform, the Dockerfile and every file it copies from the context
-    (path and bytes). The same sources give the same hash, so an unchanged application is not built again."""
+    """SHA-256 of what makes pulumi-docker build the image again: the platform, the Dockerfile, and every file of the
+    context it hashes (path, and bytes or a symlink's target). It changes whenever the provider would build and push,
+    so no push reuses a tag, and stays the same when nothing the build reads changed, so nothing is built again."""
     digest = hashlib.sha256()
     digest.update(f"{platform}\0".encode())
     digest.update(dockerfile.read_bytes() + b"\0")
-    for relative in copied_files(context, dockerfile):
-        digest.update(relative.encode() + b"\0" + hashlib.sha256((context / relative).read_bytes()).digest())
+    for relative in context_files(context, dockerfile):
+        path = context / relative
+        body = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(body).digest())
     return "sha256:" + digest.hexdigest()

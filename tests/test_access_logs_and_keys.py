@@ -30,12 +30,6 @@ def prod(dev: Deployment) -> Deployment:
 
 
 @pytest.fixture(scope="module")
-def dev_opted_in() -> Deployment:
-    """A dev stack that asks for what production has by default."""
-    return run_program("dev", {"accessLogs": True, "kmsEncryption": True, "accessLogsRetentionDays": 30})
-
-
-@pytest.fixture(scope="module")
 def dev_with_existing_bucket_and_key() -> Deployment:
     return run_program("dev", {"accessLogsBucket": "team-alb-logs", "logsKmsKeyArn": KEY})
 
@@ -184,12 +178,33 @@ def test_the_same_sources_give_the_same_identity_and_a_changed_source_another(co
     assert _hash(context) == before  # reverted: the same identity (the tag still moves on: next_tag)
 
 
-def test_what_the_build_never_sees_does_not_change_the_identity(context: Path) -> None:
+def test_any_file_pulumi_docker_hashes_changes_the_identity_so_no_rebuild_reuses_a_tag(context: Path) -> None:
+    # pulumi-docker builds and pushes again whenever its hash of the context changes (provider/provider.go,
+    # hashContext: every file but those of <context>/.dockerignore); an unchanged tag would then be refused.
     before = _hash(context)
+    (context / "NOTES.md").write_text("not copied by the Dockerfile, but in the context pulumi-docker hashes")
+    assert _hash(context) != before
+
+
+def test_what_the_contexts_dockerignore_leaves_out_does_not_change_the_identity(context: Path) -> None:
+    (context / ".dockerignore").write_text(".git\nbuild\n**/__pycache__\n")
+    before = _hash(context)
+    (context / ".git").mkdir()
+    (context / ".git" / "index").write_bytes(b"changes with every checkout")
+    (context / "build").mkdir()
+    (context / "build" / "out.jar").write_bytes(b"build output")
     (context / "src" / "__pycache__").mkdir()
-    (context / "src" / "__pycache__" / "x.pyc").write_bytes(b"under a COPY, but ignored (**/__pycache__)")
-    (context / "NOTES.md").write_text("not copied by the Dockerfile")
+    (context / "src" / "__pycache__" / "x.pyc").write_bytes(b"cache")
     assert _hash(context) == before
+
+
+def test_an_ignore_file_with_an_exception_counts_every_file_to_be_safe(context: Path) -> None:
+    # A '!' pattern brings files back in; rather than risk leaving out one pulumi-docker hashes, everything counts.
+    (context / ".dockerignore").write_text("build\n!build/keep.txt\n")
+    before = _hash(context)
+    (context / "build").mkdir()
+    (context / "build" / "other.txt").write_text("x")
+    assert _hash(context) != before
 
 
 def test_the_dockerfile_and_the_platform_are_part_of_the_identity(context: Path, tmp_path: Path) -> None:
