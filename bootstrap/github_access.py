@@ -106,6 +106,33 @@ UNSCOPABLE_ACTIONS += [a for a in PROGRAM_LOOKUPS + LOAD_BALANCING_CALLER_CHECKS
 # (arn:aws:iam::<account>:role/ci/<name>), and no `role/<appName>-*` the deploy role manages can match `role/ci/...`,
 # because '/' follows "ci" where the pattern needs '-'. An explicit Deny backs that up.
 CI_PATH = "/ci/"
+# What the provider reads of the stacks' access-log buckets on a refresh (aws_s3_bucket's Read and its settings').
+ACCESS_LOG_BUCKET_READS = [
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketWebsite",
+    "s3:GetBucketVersioning",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketLogging",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketTagging",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketOwnershipControls",
+]
+
+
+def access_log_buckets(partition: str, app_name: str) -> str:
+    """The stacks' access-log buckets: auto-named ``<appName>-access-logs-<random>`` (components/access_logs.py)."""
+    return f"arn:{partition}:s3:::{app_name}-access-logs-*"
+
+
 MANAGED_POLICIES_THE_STACKS_ATTACH = [
     "service-role/AmazonECSTaskExecutionRolePolicy",
     "AmazonECSInfrastructureRolePolicyForLoadBalancers",
@@ -246,6 +273,12 @@ def preview_policy(
             ],
         },
         {
+            "Sid": "RefreshTheAccessLogBuckets",
+            "Effect": "Allow",
+            "Action": ACCESS_LOG_BUCKET_READS,
+            "Resource": access_log_buckets(partition, app_name),
+        },
+        {
             "Sid": "RefreshKeys",
             "Effect": "Allow",
             "Action": ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
@@ -287,10 +320,12 @@ def deploy_policy(
     repository_name: str,
     state_bucket: str | None,
     boundary_arn: str,
+    stack_key_arns: Sequence[str] = (),
 ) -> dict[str, Any]:
     """What ``pulumi up`` of library-infra changes, limited to this account, region and the app's names.
 
-    Roles it creates or changes must carry ``boundary_arn``; it can touch nothing under :data:`CI_PATH`.
+    Roles it creates or changes must carry ``boundary_arn``; it can touch nothing under :data:`CI_PATH`, and neither
+    rewrite the policy of, nor delete, the keys that encrypt the stacks' secrets (``stack_key_arns``).
     """
     arn = f"arn:{partition}"
     here = f"{region}:{account}"
@@ -475,8 +510,29 @@ def deploy_policy(
                 "kms:CreateAlias",
                 "kms:DeleteAlias",
                 "kms:UpdateAlias",
+                # The stack's data key is created with its policy (CloudWatch Logs' statement); KMS's lockout check
+                # lets CreateKey through only when the caller could then PutKeyPolicy.
+                "kms:PutKeyPolicy",
             ],
             "Resource": [f"{arn}:kms:{here}:key/*", f"{arn}:kms:{here}:alias/{app_name}-*"],
+        },
+        {
+            # A KMS-encrypted repository: ECR creates a grant on the key for it, through KMS, with the caller's
+            # permissions, and retires it when the repository goes (ECR user guide, encryption at rest).
+            "Sid": "RepositoryGrantsOnlyThroughEcr",
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant", "kms:RetireGrant"],
+            "Resource": f"{arn}:kms:{here}:key/*",
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"ecr.{region}.amazonaws.com"},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        },
+        {
+            "Sid": "TheAccessLogBuckets",
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": [access_log_buckets(partition, app_name), f"{access_log_buckets(partition, app_name)}/*"],
         },
         {
             "Sid": "TheLogGroups",
@@ -484,6 +540,8 @@ def deploy_policy(
             "Action": [
                 "logs:CreateLogGroup",
                 "logs:DeleteLogGroup",
+                "logs:AssociateKmsKey",
+                "logs:DisassociateKmsKey",
                 "logs:PutRetentionPolicy",
                 "logs:DeleteRetentionPolicy",
                 "logs:TagResource",
@@ -495,6 +553,15 @@ def deploy_policy(
     ]
     statements += _state_bucket_statements(partition, state_bucket, "")
     statements += never_the_ci_itself(partition, account)
+    if stack_key_arns:
+        statements.append(
+            {
+                "Sid": "NeverTheStacksSecretsKeys",
+                "Effect": "Deny",
+                "Action": ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant"],
+                "Resource": list(stack_key_arns),
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -707,17 +774,18 @@ class GithubActionsAccess(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-deploy",
             role=self.deploy_role.id,
-            policy=where.apply(
-                lambda w: json.dumps(
+            policy=pulumi.Output.all(where, key_arns).apply(
+                lambda a: json.dumps(
                     deploy_policy(
-                        w[0],
-                        w[1],
-                        w[2],
+                        a[0][0],
+                        a[0][1],
+                        a[0][2],
                         args.app_name,
                         args.parameter_prefix,
                         args.repository_name,
-                        w[3] or None,
-                        w[4],
+                        a[0][3] or None,
+                        a[0][4],
+                        a[1],
                     )
                 )
             ),

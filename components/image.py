@@ -1,22 +1,31 @@
 """AppImage: the ECR repository and the image the service runs, pinned by digest.
 
 Unless ``image_uri`` names an image that is already pushed (then nothing is created), creates:
-- ecr.Repository ``<name>`` named ``repositoryName``: scan on push, AES-256 encryption, force-delete only when
-  ``force_delete`` (never in production, never where another stack promotes from);
-- ecr.LifecyclePolicy ``<name>-lifecycle``: never expires the image tagged with the stack name (the one the stack
-  last deployed), and keeps the last ``keep_images`` others as rollback targets;
+- ecr.Repository ``<name>`` named ``repositoryName``: scan on push, IMMUTABLE tags (a pushed tag can never be moved
+  to another image), encrypted with ``kms_key_arn`` (else AES-256; an existing repository keeps the encryption it
+  was created with, since ECR cannot change it), force-delete only when ``force_delete`` (never in production, never
+  where another stack promotes from);
+- ecr.LifecyclePolicy ``<name>-lifecycle``: keeps the newest ``keep_images`` images the stack pushed (its tag
+  prefix): the running one, always the newest, and the rollback targets; any other image once newer ones outnumber
+  them (:func:`lifecycle_policy`);
 and then either
 - docker.Image ``<name>-image``: built from the Dockerfile for the task's platform and pushed with an ECR
-  authorization token, tagged with the stack name; or, with ``promote_from`` (another stack's digest-pinned image),
+  authorization token; or, with ``promote_from`` (another stack's digest-pinned image),
 - docker.Provider ``<name>-registry`` (the account's ECR registry, logged in with an authorization token),
   docker.RemoteImage ``<name>-source`` (pulls exactly that digest), docker.Tag ``<name>-tag`` and
-  docker.RegistryImage ``<name>-copy`` (pushes it into this stack's repository, tagged with the stack name, kept in
-  ECR when replaced): the stack owns what it runs, so the source stack's destroy or lifecycle cannot take it away.
-  The copy must have the source's digest, or the deploy stops.
+  docker.RegistryImage ``<name>-copy`` (pushes it into this stack's repository, kept in ECR when replaced): the stack
+  owns what it runs, so the source stack's destroy or lifecycle cannot take it away. The copy must have the source's
+  digest, or the deploy stops.
+
+Every push carries a tag no earlier push of the stack used (:func:`next_tag`): ``<stack>-<n>-<identity>``, where the
+identity is the build's content hash (the Dockerfile, the platform and every file it copies) or the promoted digest.
+An unchanged identity keeps the previous deployment's tag, so nothing is built or pushed again; a changed one, even
+back to an earlier identity (a reverted commit), takes the next number, because ECR refuses to push a tag that
+already exists in an IMMUTABLE repository, even for the same digest.
 
 ``image_ref`` is ``<repository>@sha256:<digest>`` as the push reported it (or ``image_uri``). A task definition
 that uses it can only be registered after the push succeeded, and every new image changes it, so every new
-image rolls out. ``repository_url`` is the repository the running image comes from.
+image rolls out. ``repository_url`` is the repository the running image comes from; ``tag`` the tag pushed.
 """
 
 from __future__ import annotations
@@ -30,32 +39,58 @@ import pulumi_aws as aws
 import pulumi_docker as docker
 
 
-def lifecycle_policy(stack_tag: str, keep_images: int) -> dict[str, Any]:
-    """Rule 1 selects the image tagged ``stack_tag``, the one the stack deployed last (a tag names one image), and
-    never expires it; "an image that matches the tagging requirements of a higher priority rule cannot be expired by
-    a rule with a lower priority" (Amazon ECR user guide, lifecycle policy evaluation rules). Rule 2 keeps the newest
-    ``keep_images`` images (the running one counts among them when it is one of the newest): the rollback targets."""
+def lifecycle_policy(tag_prefix: str, keep_images: int) -> dict[str, Any]:
+    """Rule 1 selects the images the stack pushed (tags starting ``tag_prefix``) and keeps the newest
+    ``keep_images``: every deploy pushes the image it runs under a new tag, so the running image is the newest and the
+    ones before it, the rollback targets, follow; "an image that matches the tagging requirements of a higher priority
+    rule cannot be expired by a rule with a lower priority" (Amazon ECR user guide, lifecycle policy evaluation
+    rules). Rule 2 expires any other image (pushed by hand, or tagged before tags were unique) once ``keep_images``
+    newer ones exist."""
     return {
         "rules": [
             {
                 "rulePriority": 1,
-                "description": f"Never expire the image the stack runs (tagged {stack_tag})",
+                "description": f"Keep the newest {keep_images} images the stack pushed ({tag_prefix}*): the running "
+                "one and its rollback targets",
                 "selection": {
                     "tagStatus": "tagged",
-                    "tagPrefixList": [stack_tag],
+                    "tagPrefixList": [tag_prefix],
                     "countType": "imageCountMoreThan",
-                    "countNumber": 1,
+                    "countNumber": keep_images,
                 },
                 "action": {"type": "expire"},
             },
             {
                 "rulePriority": 2,
-                "description": f"Keep the newest {keep_images} images (rollback targets), expire older ones",
+                "description": f"Expire any other image once {keep_images} newer ones exist",
                 "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
                 "action": {"type": "expire"},
             },
         ]
     }
+
+
+# How much of the identity (a SHA-256 in hex) a tag shows: 48 bits, as git's short hashes grow to, and well inside
+# ECR's 300-character tags.
+IDENTITY_CHARS = 12
+
+
+def tag_prefix(stack: str) -> str:
+    """What every tag the stack pushes starts with."""
+    return f"{stack}-"
+
+
+def next_tag(stack: str, identity: str, previous: str | None) -> str:
+    """The tag of this deployment's image: ``previous`` when it names the same identity (nothing new to push), else
+    ``<stack>-<n+1>-<identity>``, a tag the stack never pushed (``n`` from ``previous``, 0 without one)."""
+    short = identity.removeprefix("sha256:")[:IDENTITY_CHARS]
+    number = 0
+    if previous and previous.startswith(tag_prefix(stack)):
+        counter, _, previous_identity = previous.removeprefix(tag_prefix(stack)).partition("-")
+        if previous_identity == short:
+            return previous
+        number = int(counter) if counter.isdigit() else 0
+    return f"{tag_prefix(stack)}{number + 1}-{short}"
 
 
 class CopyError(ValueError):
@@ -80,8 +115,14 @@ def checked_copy(source: str, pushed_digest: str, repository_url: str) -> str:
 @dataclass(frozen=True)
 class AppImageArgs:
     repository_name: str
-    tag: str
-    """Tag pushed alongside the digest (the stack name), for people browsing the repository."""
+    stack: str
+    """Every tag the stack pushes starts with ``<stack>-`` (:func:`next_tag`)."""
+    content_hash: str = ""
+    """The build's identity (stack_support/app_source.py, content_hash): unchanged, nothing is built again."""
+    previous_tag: pulumi.Input[str | None] = None
+    """The tag the stack's previous deployment pushed (its ``imageTag`` output); None for a new stack."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The customer managed key that encrypts a new repository; None: AES-256."""
     context: str = "."
     dockerfile: str = "Dockerfile"
     platform: str = "linux/amd64"
@@ -100,6 +141,7 @@ class AppImage(pulumi.ComponentResource):
     copy: docker.RegistryImage | None
     image_ref: pulumi.Output[str]
     repository_url: pulumi.Output[str]
+    tag: pulumi.Output[str | None]
 
     def __init__(self, name: str, args: AppImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("library:image:AppImage", name, None, opts)
@@ -108,6 +150,7 @@ class AppImage(pulumi.ComponentResource):
         self.repository = None
         self.image = None
         self.copy = None
+        self.tag = pulumi.Output.from_input(None)
         if args.image_uri is not None:
             self.image_ref = pulumi.Output.from_input(args.image_uri)
             self.repository_url = self.image_ref.apply(lambda ref: ref.split("@", 1)[0])
@@ -117,22 +160,29 @@ class AppImage(pulumi.ComponentResource):
         else:
             self._own_repository(name, args, child)
             self._build_and_push(name, args, child)
-        self.register_outputs({"imageRef": self.image_ref, "repositoryUrl": self.repository_url})
+        self.register_outputs({"imageRef": self.image_ref, "repositoryUrl": self.repository_url, "tag": self.tag})
 
     def _own_repository(self, name: str, args: AppImageArgs, child: pulumi.ResourceOptions) -> None:
         self.repository = aws.ecr.Repository(
             name,
             name=args.repository_name,
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")],
-            image_tag_mutability="MUTABLE",  # the stack tag moves; what runs is pinned by digest
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)
+                if args.kms_key_arn is not None
+                else aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="AES256")
+            ],
+            # CKV_AWS_51 / FSBP ECR.2: a pushed tag never moves; every push has a tag of its own (next_tag).
+            image_tag_mutability="IMMUTABLE",
             force_delete=args.force_delete,
-            opts=child,
+            # ECR cannot change a repository's encryption: a change would replace the repository and lose (or fail
+            # on) its images. An existing repository keeps its encryption; docs/troubleshooting.md moves it to KMS.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["encryptionConfigurations"]),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
             repository=self.repository.name,
-            policy=json.dumps(lifecycle_policy(args.tag, args.keep_images)),
+            policy=json.dumps(lifecycle_policy(tag_prefix(args.stack), args.keep_images)),
             opts=child,
         )
         self.repository_url = self.repository.repository_url
@@ -163,7 +213,12 @@ class AppImage(pulumi.ComponentResource):
         pulled = docker.RemoteImage(
             f"{name}-source", name=source_ref, platform=args.platform, keep_locally=False, opts=with_registry
         )
-        target = self.repository_url.apply(lambda url: f"{url}:{args.tag}")
+        # The copy's identity is the digest: promoting it again keeps the tag, another digest takes the next one.
+        # (A preview's placeholder for a source never deployed has no digest yet.)
+        self.tag = pulumi.Output.all(digest, args.previous_tag).apply(
+            lambda a: next_tag(args.stack, str(a[0]) if str(a[0]).startswith("sha256:") else "pending", a[1])
+        )
+        target = pulumi.Output.all(self.repository_url, self.tag).apply(lambda a: f"{a[0]}:{a[1]}")
         tagged = docker.Tag(
             f"{name}-tag",
             source_image=pulled.repo_digest,
@@ -187,9 +242,12 @@ class AppImage(pulumi.ComponentResource):
     def _build_and_push(self, name: str, args: AppImageArgs, child: pulumi.ResourceOptions) -> None:
         assert self.repository is not None
         token = self._token()
+        self.tag = pulumi.Output.from_input(args.previous_tag).apply(
+            lambda previous: next_tag(args.stack, args.content_hash, previous)
+        )
         self.image = docker.Image(
             f"{name}-image",
-            image_name=self.repository.repository_url.apply(lambda url: f"{url}:{args.tag}"),
+            image_name=pulumi.Output.all(self.repository.repository_url, self.tag).apply(lambda a: f"{a[0]}:{a[1]}"),
             build=docker.DockerBuildArgs(
                 context=args.context,
                 dockerfile=args.dockerfile,

@@ -9,7 +9,9 @@ Creates:
   ``vpc.SecurityGroup*Rule`` resources;
 - with a database security group, vpc.SecurityGroupIngressRule ``<name>-db-from-tasks`` on that (existing) group:
   the tasks' group on the database port, nothing else; the service waits for it, and destroy removes only it;
-- lb.LoadBalancer ``<name>-alb`` (drops invalid header fields), lb.TargetGroup ``<name>-tg`` (ip targets on the
+- lb.LoadBalancer ``<name>-alb`` (drops invalid header fields; with ``access_logs_bucket``, writes access logs there
+  under ``access_logs_prefix``, created or changed only after ``access_logs_ready``, the bucket's policy, since ELB
+  checks it can write), lb.TargetGroup ``<name>-tg`` (ip targets on the
   container port, the app's health path) and lb.Listener ``<name>-http`` on port 80 forwarding to it; with a
   certificate, lb.Listener ``<name>-https`` on 443 (TLS 1.2/1.3 policy) forwards instead and port 80 answers with a
   permanent redirect to HTTPS;
@@ -28,8 +30,8 @@ Target group timings are tuned for quick rollouts that still need two consecutiv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pulumi
@@ -98,6 +100,13 @@ class LoadBalancedServiceArgs:
     load_balancer_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """The internet-facing ALB's subnets, which need a route to an internet gateway; None: the tasks' subnets."""
     deletion_protection: bool = False
+    load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
+    """Facts the policy pack reads from the load balancer (``library:production``)."""
+    access_logs_bucket: pulumi.Input[str] | None = None
+    """S3 bucket for the ALB's access logs; None: no access logs."""
+    access_logs_prefix: str = ""
+    access_logs_ready: pulumi.Resource | None = None
+    """What must exist before ELB checks the bucket (its policy); None for a bucket the stack does not own."""
     enable_execute_command: bool = True
     certificate_arn: str | None = None
     """ACM certificate: adds HTTPS on 443 and turns port 80 into a redirect to it."""
@@ -162,7 +171,16 @@ class LoadBalancedService(pulumi.ComponentResource):
             subnets=args.load_balancer_subnet_ids or args.subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.deletion_protection,
-            opts=child,
+            tags=dict(args.load_balancer_tags) or None,
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(
+                bucket=args.access_logs_bucket, prefix=args.access_logs_prefix, enabled=True
+            )
+            if args.access_logs_bucket is not None
+            else None,
+            # ELB writes a test object when logging is turned on and refuses without the bucket's policy.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[args.access_logs_ready] if args.access_logs_ready else None
+            ),
         )
         target_group_settings: dict[str, Any] = {
             "port": port,

@@ -2,7 +2,8 @@
 
 Creates:
 - cloudwatch.LogGroup ``<name>-logs`` named ``/ecs/<family>`` with the configured retention (kept on destroy
-  in production);
+  in production), encrypted with ``kms_key_arn`` when given (created after the key, whose policy must admit
+  CloudWatch Logs for this group);
 - ecs.TaskDefinition ``<name>``: Fargate, awsvpc, the task size, the execution and task roles, and one container
   built by :func:`container_definitions`: the port, plain variables, secrets as SSM ARNs, awslogs to that group
   in the stack's region, ``SERVER_PORT`` = the container port, and a health check that curls ``http://localhost:<port><path>``.
@@ -104,6 +105,8 @@ class AppTaskDefinitionArgs:
     task_role_arn: pulumi.Input[str]
     cpu_architecture: str = "X86_64"
     retain_logs: bool = False
+    kms_key_arn: pulumi.Input[str] | None = None
+    """The customer managed key that encrypts the log group; None: CloudWatch Logs' own encryption."""
     image_platforms: tuple[str, ...] = ()
     """Platforms the image is known to be built for (the program's own build); shown to the policy pack."""
     enable_execute_command: bool = True
@@ -122,6 +125,7 @@ class AppTaskDefinition(pulumi.ComponentResource):
             f"{name}-logs",
             name=f"/ecs/{args.family}",
             retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_logs),
         )
         secret_names = sorted(args.secrets)

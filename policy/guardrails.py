@@ -37,6 +37,9 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+# The program tags its load balancer with this in a stack with `production: true` (the policy pack sees no config).
+PRODUCTION_TAG = "library:production"
 LISTENER = "aws:lb/listener:Listener"
 IAM_POLICY_DOCUMENTS = {
     "aws:iam/rolePolicy:RolePolicy": "policy",
@@ -283,6 +286,46 @@ def check_no_public_ip_behind_nat(resources: list[PolicyResource], nat_subnets: 
             yield service.urn, "tasks in private subnets with a NAT gateway need no public IP; set assignPublicIp false"
 
 
+# --- outside ruleset: FSBP and checkov's controls, advisory everywhere, mandatory in production -------------------
+
+
+def is_production(resources: list[PolicyResource]) -> bool:
+    """A stack with ``production: true``: the program tags its load balancer so."""
+    return any(
+        str((r.props.get("tags") or {}).get(PRODUCTION_TAG, "")).lower() == "true"
+        for r in resources
+        if r.resource_type == LOAD_BALANCER
+    )
+
+
+def security_control_findings(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    """(urn, message) for each control of issue 15 a resource misses: ALB access logs (FSBP ELB.5, CKV_AWS_91), a log
+    group encrypted with a KMS key (CKV_AWS_158), ECR tags IMMUTABLE (FSBP ECR.2, CKV_AWS_51) and ECR encrypted with
+    KMS (CKV_AWS_136)."""
+    for r in resources:
+        props = r.props
+        if r.resource_type == LOAD_BALANCER and props.get("loadBalancerType", "application") == "application":
+            logs = props.get("accessLogs") or {}
+            if not (logs.get("enabled") and logs.get("bucket")):
+                yield r.urn, f"load balancer {r.name} writes no access logs (FSBP ELB.5); set accessLogs"
+        elif r.resource_type == LOG_GROUP and not props.get("kmsKeyId"):
+            yield r.urn, f"log group {props.get('name', r.name)} is not encrypted with a KMS key; set kmsEncryption"
+        elif r.resource_type == REPOSITORY:
+            if props.get("imageTagMutability") != "IMMUTABLE":
+                yield r.urn, f"ECR repository {props.get('name', r.name)} lets tags be overwritten (FSBP ECR.2)"
+            encryption = (props.get("encryptionConfigurations") or [{}])[0] or {}
+            if encryption.get("encryptionType") != "KMS":
+                yield r.urn, f"ECR repository {props.get('name', r.name)} is not encrypted with a KMS key"
+
+
+def check_production_security_controls(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    return security_control_findings(resources) if is_production(resources) else []
+
+
+def check_security_controls(resources: list[PolicyResource]) -> Iterable[tuple[str, str]]:
+    return [] if is_production(resources) else security_control_findings(resources)
+
+
 def _stack_policy(
     name: str,
     description: str,
@@ -363,6 +406,20 @@ POLICIES: list[Policy] = [
         "The container port, its port mapping, the container health check and the target group all use one port.",
         check_health_ports_agree,
         MANDATORY,
+    ),
+    _stack_policy(
+        "production-security-controls",
+        "A production stack's load balancer writes access logs, its log groups and repositories are encrypted with KMS "
+        "keys, and its repositories' tags are immutable (FSBP ELB.5 and ECR.2; checkov CKV_AWS_91, 158, 136, 51).",
+        check_production_security_controls,
+        MANDATORY,
+    ),
+    _stack_policy(
+        "security-controls",
+        "Outside production, the same controls as production-security-controls, as advice: access logs, KMS for logs "
+        "and images, immutable tags (accessLogs and kmsEncryption turn them on).",
+        check_security_controls,
+        ADVISORY,
     ),
     _stack_policy(
         "https-redirect",

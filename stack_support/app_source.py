@@ -9,8 +9,10 @@ check ``docker build`` fails inside ``pulumi up``, after the load balancer and t
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -100,3 +102,78 @@ def how_to_provide(docker_context: str) -> str:
         "pushed with imageUri or imageFromStack"
         + (f" (dockerContext is now {docker_context!r})" if docker_context != APP_DIR else "")
     )
+
+
+def provider_ignore_file(context: Path, dockerfile: Path) -> Path:
+    """The ignore file pulumi-docker (5.x) applies when it hashes the build context to decide whether to build again:
+    ``<context>/.dockerignore`` for a file named ``Dockerfile``, else ``<context>/<name>.dockerignore`` (its
+    ``hashContext`` and ``mapDockerignore``, provider/provider.go). Not the ``<Dockerfile>.dockerignore`` next to a
+    Dockerfile outside the context, which BuildKit reads for the build itself."""
+    name = dockerfile.name
+    return context / (".dockerignore" if name == "Dockerfile" else f"{name}.dockerignore")
+
+
+def provider_ignore_patterns(context: Path, dockerfile: Path) -> list[str]:
+    """The patterns of :func:`provider_ignore_file`, or none when it has a pattern this module cannot match exactly
+    as Docker does (a ``!`` exception or a ``[...]`` class): leaving out a file the provider hashes could let it build
+    and push again under an unchanged tag, which an IMMUTABLE repository refuses."""
+    path = provider_ignore_file(context, dockerfile)
+    if not path.is_file():
+        return []
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    patterns = [line for line in lines if line and not line.startswith("#")]
+    if any(p.startswith("!") or "[" in p for p in patterns):
+        return []
+    return patterns
+
+
+def _pattern_regex(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern (Go's filepath.Match plus ``**``, relative to the context) as a regular expression."""
+    out = ""
+    i = 0
+    pattern = pattern.strip("/")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out)
+
+
+def ignored(relative: str, patterns: list[str]) -> bool:
+    """Whether ``relative`` (or a directory above it) matches one of ``patterns``."""
+    parts = relative.split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return any(_pattern_regex(p).fullmatch(c) for p in patterns for c in candidates)
+
+
+def context_files(context: Path, dockerfile: Path) -> list[str]:
+    """Every file of ``context`` (relative, sorted) pulumi-docker hashes: all but what its ignore file leaves out."""
+    patterns = provider_ignore_patterns(context, dockerfile)
+    found = []
+    for path in context.rglob("*"):
+        if path.is_file() or path.is_symlink():
+            relative = path.relative_to(context).as_posix()
+            if not ignored(relative, patterns):
+                found.append(relative)
+    return sorted(found)
+
+
+def content_hash(context: Path, dockerfile: Path, platform: str) -> str:
+    """SHA-256 of what makes pulumi-docker build the image again: the platform, the Dockerfile, and every file of the
+    context it hashes (path, and bytes or a symlink's target). It changes whenever the provider would build and push,
+    so no push reuses a tag, and stays the same when nothing the build reads changed, so nothing is built again."""
+    digest = hashlib.sha256()
+    digest.update(f"{platform}\0".encode())
+    digest.update(dockerfile.read_bytes() + b"\0")
+    for relative in context_files(context, dockerfile):
+        path = context / relative
+        body = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(relative.encode() + b"\0" + hashlib.sha256(body).digest())
+    return "sha256:" + digest.hexdigest()

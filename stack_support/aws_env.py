@@ -88,10 +88,12 @@ def lookup(settings: Settings) -> AwsEnvironment:
 
 def arn_problems(settings: Settings, partition: str, region: str) -> list[str]:
     """ARNs in another partition or region than the stack's: SSM decrypts only with a key of its own region, an ALB
-    takes only an ACM certificate of its region, and an alarm notifies only an SNS topic of its region."""
+    takes only an ACM certificate of its region, an alarm notifies only an SNS topic of its region, and CloudWatch
+    Logs encrypts a log group only with a key of its region."""
     problems = []
     for key, arn in (
         ("kmsKeyArn", settings.kms_key_arn),
+        ("logsKmsKeyArn", settings.logs_kms_key_arn),
         ("certificateArn", settings.certificate_arn),
         ("alarmTopicArn", settings.alarm_topic_arn),
     ):

@@ -9,7 +9,13 @@ What is counted, per month of 730 hours:
   SPOT_DISCOUNT off, the low end of what users report (AWS says "up to 70%"; the real discount varies);
 - the ALB: its hours plus a baseline of ALB_BASELINE_LCU load balancer capacity unit (a quiet service's traffic);
 - public IPv4 addresses: one per task with a public IP, and one per ALB subnet (each ALB node has one);
-- CloudWatch Logs ingestion at LOG_GB_PER_TASK_MONTH GB per task (storage and data transfer are not counted).
+- CloudWatch Logs ingestion at LOG_GB_PER_TASK_MONTH GB per task (storage and data transfer are not counted);
+- with the stack's access-log bucket: S3 Standard storage of ACCESS_LOG_GB_PER_MONTH GB of ALB access logs a month
+  (a quiet service's; each request is a line of about 400 bytes, gzipped) kept for the bucket's retention, and the
+  PUTs of ELB's delivery (each ALB node writes a file every 5 minutes);
+- each customer managed KMS key the stack creates ($1 a month, any region) and KMS_REQUESTS_PER_KEY_MONTH requests
+  to it (CloudWatch Logs and ECR asking for data keys).
+S3: https://aws.amazon.com/s3/pricing/ (Standard, first 50 TB; PUT requests). KMS: https://aws.amazon.com/kms/pricing/.
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ HOURS_PER_MONTH = 730
 SPOT_DISCOUNT = 0.50
 ALB_BASELINE_LCU = 1
 LOG_GB_PER_TASK_MONTH = 1.0
+ACCESS_LOG_GB_PER_MONTH = 1.0
+DAYS_PER_MONTH = 30
+# "Elastic Load Balancing publishes a log file for each load balancer node every 5 minutes" (enable-access-logging).
+ACCESS_LOG_FILES_PER_NODE_HOUR = 12
+KMS_KEY_MONTH = 1.00  # "$1/month (prorated hourly)" per customer managed key, every region
+KMS_REQUESTS_PER_KEY_MONTH = 10_000
+KMS_PER_10K_REQUESTS = 0.03
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,8 @@ class RegionPrices:
     alb_lcu_hour: float
     public_ipv4_hour: float
     logs_ingestion_gb: float
+    s3_standard_gb_month: float
+    s3_put_per_1000: float
 
 
 PRICES: dict[str, RegionPrices] = {
@@ -46,6 +61,8 @@ PRICES: dict[str, RegionPrices] = {
         alb_lcu_hour=0.008,
         public_ipv4_hour=0.005,
         logs_ingestion_gb=0.50,
+        s3_standard_gb_month=0.023,
+        s3_put_per_1000=0.005,
     ),
     "ap-northeast-2": RegionPrices(
         fargate_x86_vcpu_hour=0.04656,
@@ -56,6 +73,8 @@ PRICES: dict[str, RegionPrices] = {
         alb_lcu_hour=0.008,
         public_ipv4_hour=0.005,
         logs_ingestion_gb=0.76,
+        s3_standard_gb_month=0.025,
+        s3_put_per_1000=0.0045,
     ),
 }
 
@@ -90,7 +109,11 @@ def estimate(
     capacity_provider: str = "FARGATE",
     task_public_ip: bool = True,
     alb_subnets: int = 2,
+    access_log_retention_days: int | None = None,
+    kms_keys: int = 0,
 ) -> CostEstimate:
+    """``access_log_retention_days``: the stack's access-log bucket keeps logs that long (None: no bucket of its own);
+    ``kms_keys``: customer managed keys the stack creates."""
     prices = PRICES.get(region)
     if prices is None:
         known = ", ".join(sorted(PRICES))
@@ -109,10 +132,20 @@ def estimate(
         "publicIpv4": public_ips * prices.public_ipv4_hour * HOURS_PER_MONTH,
         "logs": tasks * LOG_GB_PER_TASK_MONTH * prices.logs_ingestion_gb,
     }
+    extras = ""
+    if access_log_retention_days is not None:
+        stored_gb = ACCESS_LOG_GB_PER_MONTH * access_log_retention_days / DAYS_PER_MONTH
+        puts = alb_subnets * ACCESS_LOG_FILES_PER_NODE_HOUR * HOURS_PER_MONTH
+        lines["accessLogBucket"] = stored_gb * prices.s3_standard_gb_month + puts / 1000 * prices.s3_put_per_1000
+        extras += f", {ACCESS_LOG_GB_PER_MONTH:g} GB of access logs a month kept {access_log_retention_days} days"
+    if kms_keys:
+        lines["kmsKeys"] = kms_keys * (KMS_KEY_MONTH + KMS_REQUESTS_PER_KEY_MONTH / 10_000 * KMS_PER_10K_REQUESTS)
+        extras += f", {kms_keys} KMS key(s) with {KMS_REQUESTS_PER_KEY_MONTH:,} requests each"
     lines = {k: round(v, 2) for k, v in lines.items()}
     note = (
         f"{tasks} task(s) of {cpu / 1024:g} vCPU / {memory / 1024:g} GB on {'ARM' if arm else 'x86'}"
         f"{' Spot (assumed ' + format(SPOT_DISCOUNT, '.0%') + ' off)' if spot else ''}, an ALB with "
         f"{ALB_BASELINE_LCU} LCU, {public_ips} public IPv4 address(es), {LOG_GB_PER_TASK_MONTH:g} GB of logs per task"
+        f"{extras}"
     )
     return CostEstimate(region, round(sum(lines.values()), 2), lines, note)

@@ -92,6 +92,16 @@ STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+# General purpose bucket naming rules: 3-63 lowercase letters, digits, '.' and '-', beginning and ending with a letter
+# or digit, no two adjacent periods, not formatted as an IP address, none of AWS's reserved prefixes and suffixes.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+S3_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# S3 lifecycle Expiration Days: "The value must be a non-zero positive integer" (Amazon S3 API Reference,
+# LifecycleExpiration); the API's Days is a 32-bit Integer, so that is its ceiling.
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html
+MAX_S3_LIFECYCLE_DAYS = 2**31 - 1
 # A deploy must end, even by timing out, while its job runs and its AWS credentials last, or it leaves the stack
 # locked and half-changed. The deploy jobs' timeout-minutes and configure-aws-credentials' role-duration-seconds
 # (default 3600, within the deploy role's MaxSessionDuration) give CI_SESSION_MINUTES; checkout, installs, refresh and
@@ -273,6 +283,15 @@ class Settings(BaseModel):
     database_security_group_id: str | None = None
     database_port: int = 3306
     database_instance: str | None = None
+    access_logs: bool = False
+    """ALB access logs to S3 for a stack that is not production (production always writes them)."""
+    access_logs_bucket: str | None = None
+    """An existing bucket for the ALB's access logs (implies accessLogs); the stack then creates none."""
+    access_logs_retention_days: int = 90
+    kms_encryption: bool = False
+    """Customer managed KMS encryption of the logs and the repository for a stack that is not production."""
+    logs_kms_key_arn: str | None = None
+    """An existing key for the log group (implies its KMS encryption)."""
 
     def secret_texts(self) -> set[str]:
         """Every value, as text, of the keys the engine holds as secret: what a message must never show."""
@@ -315,8 +334,32 @@ class Settings(BaseModel):
     def builds_image(self) -> bool:
         return self.image_uri is None and self.image_from_stack is None
 
+    @property
+    def writes_access_logs(self) -> bool:
+        """Production always writes ALB access logs (FSBP ELB.5); other stacks when asked to."""
+        return self.production or self.access_logs or self.access_logs_bucket is not None
+
+    @property
+    def creates_access_log_bucket(self) -> bool:
+        return self.writes_access_logs and self.access_logs_bucket is None
+
+    @property
+    def encrypts_with_kms(self) -> bool:
+        """Customer managed KMS keys for the logs and the repository: production always, others when asked."""
+        return self.production or self.kms_encryption
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/ecs/{self.family}"
+
+    @property
+    def creates_data_key(self) -> bool:
+        """The stack's own key: when the repository it creates is KMS-encrypted, or the logs are and no
+        ``logsKmsKeyArn`` is given."""
+        return self.encrypts_with_kms and (self.logs_kms_key_arn is None or self.creates_repository)
+
     # --- single keys ---------------------------------------------------------------------------
-    @field_validator("assign_public_ip", "production", mode="before")
+    @field_validator("assign_public_ip", "production", "access_logs", "kms_encryption", mode="before")
     @classmethod
     def _boolean(cls, v: object, info: Any) -> bool:
         if isinstance(v, bool):
@@ -459,6 +502,39 @@ class Settings(BaseModel):
             raise ValueError(
                 f"kmsKeyArn={_shown(v)} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id> "
                 "(an alias ARN cannot be named in an IAM policy)"
+            )
+        return v
+
+    @field_validator("logs_kms_key_arn")
+    @classmethod
+    def _logs_kms_key(cls, v: str | None) -> str | None:
+        if v is not None and not KMS_KEY_ARN.match(v):
+            raise ValueError(
+                f"logsKmsKeyArn={_shown(v)} must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key-id>, in the "
+                "stack's region (CloudWatch Logs takes a key ARN, not an alias)"
+            )
+        return v
+
+    @field_validator("access_logs_bucket")
+    @classmethod
+    def _access_logs_bucket(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        problem = s3_bucket_name_problem(v)
+        if problem:
+            raise ValueError(
+                f"accessLogsBucket={_shown(v)} is not a valid S3 bucket name: {problem} (3-63 lowercase letters, "
+                "digits, '.' and '-', starting and ending with a letter or digit)"
+            )
+        return v
+
+    @field_validator("access_logs_retention_days")
+    @classmethod
+    def _access_logs_retention(cls, v: int) -> int:
+        if not 1 <= v <= MAX_S3_LIFECYCLE_DAYS:
+            raise ValueError(
+                f"accessLogsRetentionDays={v} is not a number of days S3 lifecycle expiration accepts; use a positive "
+                f"whole number (1-{MAX_S3_LIFECYCLE_DAYS})"
             )
         return v
 
@@ -738,6 +814,8 @@ _OPTIONAL_STRINGS = {
     "alarmTopicArn",
     "databaseSecurityGroupId",
     "databaseInstance",
+    "accessLogsBucket",
+    "logsKmsKeyArn",
 }
 
 
@@ -892,6 +970,21 @@ def parse_settings(
         raise refusal(problems, secrets)
     assert settings is not None
     return settings
+
+
+def s3_bucket_name_problem(name: str) -> str:
+    """Why ``name`` breaks S3's general purpose bucket naming rules, or "" when it does not."""
+    if not S3_BUCKET_NAME.match(name):
+        return "wrong length or characters"
+    if ".." in name:
+        return "two adjacent periods"
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", name):
+        return "formatted as an IP address"
+    if name.startswith(S3_RESERVED_PREFIXES):
+        return f"a prefix AWS reserves ({', '.join(S3_RESERVED_PREFIXES)})"
+    if name.endswith(S3_RESERVED_SUFFIXES):
+        return f"a suffix AWS reserves ({', '.join(S3_RESERVED_SUFFIXES)})"
+    return ""
 
 
 def default_repository_name(stack: str) -> str:

@@ -355,8 +355,12 @@ def load_balancer(r: Inputs) -> Resource:
         "routing.http2.enabled": _bool(r.take("enableHttp2")),
         "idle_timeout.timeout_seconds": None if (t := r.take("idleTimeout")) is None else str(t),
     }
-    if r.take("accessLogs"):
-        raise UnmappedInputError("LoadBalancer: accessLogs is not mapped")
+    logs = _rename(r.take("accessLogs"), {"bucket": "bucket", "prefix": "prefix", "enabled": "enabled"}, "accessLogs")
+    if logs:
+        # CloudFormation declares access logs as load balancer attributes (access_logs.s3.*).
+        attributes["access_logs.s3.enabled"] = _bool(logs.get("enabled"))
+        attributes["access_logs.s3.bucket"] = logs.get("bucket")
+        attributes["access_logs.s3.prefix"] = logs.get("prefix")
     return Resource(
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
         _compact(
@@ -715,6 +719,86 @@ def scaling_policy(r: Inputs) -> Resource:
     )
 
 
+def s3_bucket(r: Inputs) -> Resource:
+    # The provider's own: empty the bucket before deleting it (CloudFormation refuses to delete a bucket with objects).
+    r.take("forceDestroy")
+    return Resource(
+        "AWS::S3::Bucket",
+        _compact({"BucketName": r.take("bucket") or r.registered.state.get("bucket"), "Tags": _tags(r.take("tags"))}),
+    )
+
+
+def _on_bucket(r: Inputs, property_name: str, value: Any) -> Fold:
+    """A bucket setting Pulumi declares as its own resource and CloudFormation as a property of AWS::S3::Bucket."""
+    r.take("expectedBucketOwner")  # the provider's own: a check of the bucket's owner on each request
+    return Fold("AWS::S3::Bucket", r.take("bucket"), property_name, value)
+
+
+def s3_public_access_block(r: Inputs) -> Fold:
+    names = {
+        "blockPublicAcls": "BlockPublicAcls",
+        "blockPublicPolicy": "BlockPublicPolicy",
+        "ignorePublicAcls": "IgnorePublicAcls",
+        "restrictPublicBuckets": "RestrictPublicBuckets",
+    }
+    r.take("skipDestroy")  # the provider's own: leave the block in place on delete
+    return _on_bucket(r, "PublicAccessBlockConfiguration", _compact({v: r.take(k) for k, v in names.items()}))
+
+
+def s3_ownership_controls(r: Inputs) -> Fold:
+    rule = _rename(r.take("rule"), {"objectOwnership": "ObjectOwnership"}, "rule")
+    return _on_bucket(r, "OwnershipControls", {"Rules": [rule]})
+
+
+def s3_encryption(r: Inputs) -> Fold:
+    rules = []
+    for rule in r.take("rules") or []:
+        default = _rename(
+            rule.get("applyServerSideEncryptionByDefault"),
+            {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"},
+            "applyServerSideEncryptionByDefault",
+        )
+        extra = set(rule) - {"applyServerSideEncryptionByDefault", "bucketKeyEnabled"}
+        if extra:
+            raise UnmappedInputError(f"rules: no CloudFormation property for {sorted(extra)}")
+        rules.append(
+            _compact({"ServerSideEncryptionByDefault": default, "BucketKeyEnabled": rule.get("bucketKeyEnabled")})
+        )
+    return _on_bucket(r, "BucketEncryption", {"ServerSideEncryptionConfiguration": rules})
+
+
+def s3_lifecycle(r: Inputs) -> Fold:
+    rules = []
+    for rule in r.take("rules") or []:
+        extra = set(rule) - {"id", "status", "filter", "expiration", "abortIncompleteMultipartUpload"}
+        if extra:
+            raise UnmappedInputError(f"rules: no CloudFormation property for {sorted(extra)}")
+        prefix = _rename(rule.get("filter"), {"prefix": "Prefix"}, "filter") or {}
+        expiration = _rename(rule.get("expiration"), {"days": "ExpirationInDays"}, "expiration") or {}
+        abort = _rename(
+            rule.get("abortIncompleteMultipartUpload"),
+            {"daysAfterInitiation": "DaysAfterInitiation"},
+            "abortIncompleteMultipartUpload",
+        )
+        rules.append(
+            _compact(
+                {
+                    "Id": rule.get("id"),
+                    "Status": rule.get("status"),
+                    **prefix,
+                    **expiration,
+                    "AbortIncompleteMultipartUpload": abort,
+                }
+            )
+        )
+    r.take("transitionDefaultMinimumObjectSize")  # S3's default, not a property of the rules
+    return _on_bucket(r, "LifecycleConfiguration", {"Rules": rules})
+
+
+def s3_bucket_policy(r: Inputs) -> Resource:
+    return Resource("AWS::S3::BucketPolicy", {"Bucket": r.take("bucket"), "PolicyDocument": _json(r.take("policy"))})
+
+
 # CloudFormation cannot create a SecureString parameter (its Type allows String and StringList only), which is all
 # this program creates; the provider calls SSM's PutParameter, which can. cfn-lint's E3030 (allowed values) is
 # ignored on these resources alone, and KeyId (which CloudFormation therefore has no property for) is left out.
@@ -769,6 +853,12 @@ MAPPINGS: dict[str, Callable[[Inputs], Resource | Fold]] = {
     "aws:appautoscaling/target:Target": scalable_target,
     "aws:appautoscaling/policy:Policy": scaling_policy,
     "aws:ssm/parameter:Parameter": ssm_parameter,
+    "aws:s3/bucket:Bucket": s3_bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": s3_public_access_block,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": s3_ownership_controls,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": s3_encryption,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": s3_lifecycle,
+    "aws:s3/bucketPolicy:BucketPolicy": s3_bucket_policy,
 }
 
 # How CloudFormation refers to each type: the Pulumi id or state key whose value another resource's input would
@@ -777,7 +867,9 @@ REFERENCES: dict[str, dict[str, str | None]] = {
     "AWS::KMS::Key": {"id": None, "arn": "Arn"},
     "AWS::IAM::Role": {"name": None, "arn": "Arn"},
     "AWS::ECR::Repository": {"name": None, "arn": "Arn", "repositoryUrl": "RepositoryUri"},
-    "AWS::Logs::LogGroup": {"name": None, "arn": "Arn"},
+    # Not the ARN: CloudFormation's Arn of a log group ends in ":*", unlike the one a key policy's encryption context
+    # names, so a log group's ARN in a document stays literal.
+    "AWS::Logs::LogGroup": {"name": None},
     "AWS::CloudWatch::Alarm": {"name": None, "arn": "Arn"},
     "AWS::EC2::SecurityGroup": {"id": None},
     "AWS::ElasticLoadBalancingV2::LoadBalancer": {"arn": None, "arnSuffix": "LoadBalancerFullName"},
@@ -787,6 +879,7 @@ REFERENCES: dict[str, dict[str, str | None]] = {
     "AWS::ECS::Cluster": {"name": None, "arn": "Arn"},
     "AWS::ECS::TaskDefinition": {"arn": None},
     "AWS::ECS::Service": {"arn": None},
+    "AWS::S3::Bucket": {"bucket": None, "arn": "Arn"},
 }
 
 

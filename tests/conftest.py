@@ -40,6 +40,12 @@ def dev_owning_password() -> Deployment:
     )
 
 
+@pytest.fixture(scope="session")
+def dev_opted_in() -> Deployment:
+    """A dev stack that asks for what production has by default: access logs and KMS (issue 15)."""
+    return run_program("dev", {"accessLogs": True, "kmsEncryption": True, "accessLogsRetentionDays": 30})
+
+
 def role_policies(deployment: Deployment, role: Registered) -> list[dict[str, Any]]:
     """The inline policy documents attached to ``role``."""
     return [

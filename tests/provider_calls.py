@@ -215,6 +215,7 @@ def repository_calls(inputs: Mapping[str, object], state: Mapping[str, object], 
     # PutImageTagMutability, DeleteRepository (force_delete passes Force).
     arn = _repository_arn(w, _s(state, "name") or _s(inputs, "name"))
     return [
+        *_repository_key_calls(inputs, w),
         Call("ecr:CreateRepository", arn, "C"),
         Call("ecr:TagResource", arn, "CU"),
         Call("ecr:DescribeRepositories", arn, "CRUD"),
@@ -223,6 +224,23 @@ def repository_calls(inputs: Mapping[str, object], state: Mapping[str, object], 
         Call("ecr:PutImageTagMutability", arn, "U"),
         Call("ecr:UntagResource", arn, "U"),
         Call("ecr:DeleteRepository", arn, "D"),
+    ]
+
+
+def _repository_key_calls(inputs: Mapping[str, object], w: Where) -> list[Call]:
+    # A KMS-encrypted repository: "the IAM principal creating the repository needs kms:CreateGrant, kms:RetireGrant
+    # and kms:DescribeKey" on the key; ECR makes the grant for the repository through KMS on the caller's behalf
+    # (kms:ViaService ecr.<region>, kms:GrantIsForAWSResource). Deleting the repository retires the grant.
+    # https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html
+    [encryption] = _list(inputs.get("encryptionConfigurations")) or [{}]
+    key = _s(encryption, "kmsKey")
+    if _s(encryption, "encryptionType") != "KMS" or not key:
+        return []
+    via = {"kms:ViaService": f"ecr.{w.region}.amazonaws.com", "kms:GrantIsForAWSResource": "true"}
+    return [
+        Call("kms:DescribeKey", key, "C"),
+        Call("kms:CreateGrant", key, "C", via),
+        Call("kms:RetireGrant", key, "D", via),
     ]
 
 
@@ -242,7 +260,12 @@ def log_group_calls(inputs: Mapping[str, object], state: Mapping[str, object], w
     # ":*"), TagResource/UntagResource, DeleteRetentionPolicy, DeleteLogGroup.
     name = _s(state, "name") or _s(inputs, "name")
     arn = _arn(w, "logs", f"log-group:{name}")
+    # With kms_key_id, CreateLogGroup carries the key (CloudWatch Logs checks the key policy with its own principal);
+    # changing it later calls AssociateKmsKey / DisassociateKmsKey on the group.
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
     return [
+        Call("logs:AssociateKmsKey", arn, "U"),
+        Call("logs:DisassociateKmsKey", arn, "U"),
         Call("logs:CreateLogGroup", arn, "C"),
         # unverified: CloudWatch Logs authorizing logs:TagResource on a CreateLogGroup that carries tags.
         Call("logs:TagResource", arn, "CU"),
@@ -768,6 +791,83 @@ def parameter_calls(inputs: Mapping[str, object], state: Mapping[str, object], w
     return calls
 
 
+# --- S3: the access-log bucket ---------------------------------------------------------------------------------------
+
+
+def _bucket_arn(w: Where, bucket: str) -> str:
+    return f"arn:{w.partition}:s3:::{bucket}"
+
+
+# What the provider's Read of aws_s3_bucket asks S3 for (internal/service/s3/bucket.go, resourceBucketRead: every
+# sub-configuration the resource still reports), as IAM actions (Service Authorization Reference, Amazon S3).
+BUCKET_READS = [
+    "s3:ListBucket",  # HeadBucket
+    "s3:GetBucketLocation",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketAcl",
+    "s3:GetBucketCORS",
+    "s3:GetBucketWebsite",
+    "s3:GetBucketVersioning",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucketRequestPayment",
+    "s3:GetBucketLogging",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketTagging",
+]
+
+
+def bucket_calls(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
+    # internal/service/s3/bucket.go: CreateBucket (then PutBucketTagging for tags: S3 has no tag-on-create here),
+    # the reads above (also while waiting for the bucket to exist), Delete = DeleteBucket; with force_destroy it first
+    # lists and deletes every object version (emptyBucket: ListObjectVersions, DeleteObjects).
+    bucket = _s(state, "bucket") or _s(inputs, "bucket") or _s(state, "id")
+    arn = _bucket_arn(w, bucket)
+    calls = [
+        Call("s3:CreateBucket", arn, "C"),
+        Call("s3:PutBucketTagging", arn, "CU"),
+        *(Call(action, arn, "CRUD") for action in BUCKET_READS),
+        Call("s3:DeleteBucket", arn, "D"),
+    ]
+    if inputs.get("forceDestroy") is True:
+        calls += [
+            Call("s3:ListBucketVersions", arn, "D"),
+            Call("s3:DeleteObject", f"{arn}/*", "D"),
+            Call("s3:DeleteObjectVersion", f"{arn}/*", "D"),
+        ]
+    return calls
+
+
+def _bucket_setting_calls(put: str, get: str, delete: str | None = None) -> Rows:
+    """A bucket sub-resource: one Put (create, update and, for most, delete too), one Get (reads)."""
+
+    def rows(inputs: Mapping[str, object], state: Mapping[str, object], w: Where) -> list[Call]:
+        arn = _bucket_arn(w, _s(inputs, "bucket") or _s(state, "bucket"))
+        calls = [Call(put, arn, "CU" if delete else "CUD"), Call(get, arn, "CRU")]
+        if delete:
+            calls.append(Call(delete, arn, "D"))
+        return calls
+
+    return rows
+
+
+# internal/service/s3/bucket_public_access_block.go: Put/Get/DeletePublicAccessBlock, whose delete IAM authorizes as
+# s3:PutBucketPublicAccessBlock.
+public_access_block_calls = _bucket_setting_calls("s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock")
+# internal/service/s3/bucket_ownership_controls.go: Put/Get/DeleteBucketOwnershipControls (delete = the Put action).
+ownership_controls_calls = _bucket_setting_calls("s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls")
+# internal/service/s3/bucket_server_side_encryption_configuration.go: Put/Get/DeleteBucketEncryption, authorized as
+# s3:PutEncryptionConfiguration / s3:GetEncryptionConfiguration.
+encryption_configuration_calls = _bucket_setting_calls("s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration")
+# internal/service/s3/bucket_lifecycle_configuration.go: Put/Get/DeleteBucketLifecycle(Configuration), authorized as
+# s3:PutLifecycleConfiguration / s3:GetLifecycleConfiguration.
+lifecycle_configuration_calls = _bucket_setting_calls("s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration")
+# internal/service/s3/bucket_policy.go: PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy.
+bucket_policy_calls = _bucket_setting_calls("s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy")
+
+
 # --- docker, stack references, state ----------------------------------------------------------------------------------
 
 
@@ -1008,6 +1108,14 @@ RESOURCE_CALLS: dict[str, Rows] = {
     "aws:ssm/parameter:Parameter": parameter_calls,
     "docker:index/image:Image": image_calls,
     "pulumi:pulumi:StackReference": stack_reference_rows,
+    "aws:s3/bucket:Bucket": bucket_calls,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": public_access_block_calls,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ownership_controls_calls,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        encryption_configuration_calls
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lifecycle_configuration_calls,
+    "aws:s3/bucketPolicy:BucketPolicy": bucket_policy_calls,
 }
 
 _TF = "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/"
@@ -1021,7 +1129,10 @@ CITATIONS: dict[str, str] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
         f"{_TF}iam/role_policy_attachment.go {_SAR}list_awsidentityandaccessmanagementiam.html"
     ),
-    "aws:ecr/repository:Repository": f"{_TF}ecr/repository.go {_SAR}list_amazonelasticcontainerregistry.html",
+    "aws:ecr/repository:Repository": (
+        f"{_TF}ecr/repository.go {_SAR}list_amazonelasticcontainerregistry.html "
+        "https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html"
+    ),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": (
         f"{_TF}ecr/lifecycle_policy.go {_SAR}list_amazonelasticcontainerregistry.html"
     ),
@@ -1080,6 +1191,20 @@ CITATIONS: dict[str, str] = {
     "pulumi:pulumi:StackReference": (
         f"https://github.com/pulumi/pulumi/blob/master/pkg/backend/diy/backend.go {_SAR}list_amazons3.html"
     ),
+    "aws:s3/bucket:Bucket": f"{_TF}s3/bucket.go {_SAR}list_amazons3.html",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        f"{_TF}s3/bucket_public_access_block.go {_SAR}list_amazons3.html"
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (
+        f"{_TF}s3/bucket_ownership_controls.go {_SAR}list_amazons3.html"
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        f"{_TF}s3/bucket_server_side_encryption_configuration.go {_SAR}list_amazons3.html"
+    ),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (
+        f"{_TF}s3/bucket_lifecycle_configuration.go {_SAR}list_amazons3.html"
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": f"{_TF}s3/bucket_policy.go {_SAR}list_amazons3.html",
     "state-backend": (
         "https://github.com/pulumi/pulumi/blob/master/pkg/backend/diy/backend.go "
         "https://github.com/pulumi/pulumi/blob/master/pkg/backend/diy/lock.go "

@@ -175,7 +175,7 @@ def test_a_new_blue_green_stack_sends_production_traffic_to_the_primary_group(bl
 
 def test_a_rolling_stack_reads_no_previous_rule(dev: Deployment) -> None:
     assert dev.outputs["productionListenerRuleArn"] is None
-    assert not [r for r in dev.reads if r[1] == "previous-deployment"]
+    assert not [a for token, a in dev.calls if token == "aws:lb/getListenerRule:getListenerRule"]
 
 
 def test_green_target_group_keeps_its_urn_through_the_rename(blue_green: Deployment) -> None:

@@ -87,14 +87,22 @@ def test_task_role_with_ecs_exec_may_open_session_channels() -> None:
 
 def test_image_for_another_platform_and_repository() -> None:
     def program() -> None:
-        AppImage("img", AppImageArgs(repository_name="team/app", tag="qa", platform="linux/arm64", keep_images=5))
+        args = AppImageArgs(
+            repository_name="team/app",
+            stack="qa",
+            content_hash="sha256:" + "c" * 64,
+            previous_tag="qa-6-" + "d" * 12,
+            platform="linux/arm64",
+            keep_images=5,
+        )
+        AppImage("img", args)
 
     deployment = run(program, "qa", CONFIG)
     image = deployment.one("docker:index/image:Image")
     assert image.inputs["build"]["platform"] == "linux/arm64"
-    assert image.inputs["imageName"].endswith("/team/app:qa")
+    assert image.inputs["imageName"].endswith("/team/app:qa-7-" + "c" * 12)  # another build: the next number
     rules = json.loads(deployment.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    assert rules[0]["selection"]["tagPrefixList"] == ["qa"]
+    assert rules[0]["selection"]["tagPrefixList"] == ["qa-"]
     assert rules[1]["selection"]["countNumber"] == 5
 
 

@@ -81,3 +81,35 @@ def test_readme_cost_table_matches_the_code() -> None:
             for a, c in (("X86_64", "FARGATE"), ("ARM64", "FARGATE"), ("X86_64", "FARGATE_SPOT"))
         ]
         assert [float(v) for v in row.groups()] == [e.monthly_usd for e in expected]
+
+
+def test_the_access_log_bucket_and_kms_keys_are_counted_from_their_price_pages() -> None:
+    from stack_support.cost import (
+        ACCESS_LOG_FILES_PER_NODE_HOUR,
+        ACCESS_LOG_GB_PER_MONTH,
+        KMS_KEY_MONTH,
+        KMS_PER_10K_REQUESTS,
+        KMS_REQUESTS_PER_KEY_MONTH,
+    )
+
+    plain = estimate(region="ap-northeast-2", cpu=512, memory=1024, tasks=2, alb_subnets=2)
+    prod = estimate(
+        region="ap-northeast-2", cpu=512, memory=1024, tasks=2, alb_subnets=2, access_log_retention_days=90, kms_keys=1
+    )
+    seoul = PRICES["ap-northeast-2"]
+    # Steady state: 90 days of logs stored; each of the two ALB nodes puts a file every 5 minutes.
+    stored = ACCESS_LOG_GB_PER_MONTH * 90 / 30 * seoul.s3_standard_gb_month
+    puts = 2 * ACCESS_LOG_FILES_PER_NODE_HOUR * HOURS_PER_MONTH / 1000 * seoul.s3_put_per_1000
+    assert prod.lines["accessLogBucket"] == round(stored + puts, 2)
+    assert prod.lines["kmsKeys"] == round(KMS_KEY_MONTH + KMS_REQUESTS_PER_KEY_MONTH / 10_000 * KMS_PER_10K_REQUESTS, 2)
+    assert {k: v for k, v in prod.lines.items() if k in plain.lines} == plain.lines
+    assert "90 days" in prod.note
+    assert "1 KMS key(s)" in prod.note
+
+
+def test_prod_exports_the_cost_of_its_log_bucket_and_its_key(dev: Deployment) -> None:
+    prod = run_program("prod", stack_outputs={"organization/library-infra/dev": dev.outputs})
+    lines = prod.outputs["costEstimate"]["lines"]
+    assert {"accessLogBucket", "kmsKeys"} <= set(lines)
+    assert lines["kmsKeys"] >= 1.0
+    assert "accessLogBucket" not in dev.outputs["costEstimate"]["lines"]

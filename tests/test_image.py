@@ -16,12 +16,23 @@ def test_repository_scans_on_push_and_is_encrypted(dev: Deployment) -> None:
     assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "AES256"}]
 
 
-def test_lifecycle_policy_protects_the_running_image_and_keeps_twenty_rollback_targets(dev: Deployment) -> None:
+def test_lifecycle_policy_keeps_the_newest_twenty_images_the_stack_pushed(dev: Deployment) -> None:
     protect, keep = json.loads(dev.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    assert protect["selection"]["tagPrefixList"] == ["dev"]  # the tag the build pushes: the image dev runs
-    assert dev.one("docker:index/image:Image").inputs["imageName"].endswith(":dev")
+    pushed = dev.one("docker:index/image:Image").inputs["imageName"].rsplit(":", 1)[1]
+    assert [pushed.startswith(p) for p in protect["selection"]["tagPrefixList"]] == [True]  # the stack's own tags
+    assert protect["selection"]["countNumber"] == 20
     assert keep["selection"] == {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 20}
     assert protect["rulePriority"] < keep["rulePriority"]
+
+
+def test_tags_cannot_be_overwritten_and_each_push_has_a_tag_of_its_own(dev: Deployment) -> None:
+    # CKV_AWS_51 and FSBP ECR.2 accept only IMMUTABLE; ECR then refuses a push to an existing tag.
+    assert dev.one("aws:ecr/repository:Repository").inputs["imageTagMutability"] == "IMMUTABLE"
+    first = dev.one("docker:index/image:Image").inputs["imageName"].rsplit(":", 1)[1]
+    assert first == dev.outputs["imageTag"]
+    again = run_program("dev", stack_outputs={"organization/library-infra/dev": dev.outputs})
+    assert again.one("docker:index/image:Image").inputs["imageName"].endswith(f":{first}")  # same sources: no push
+    assert again.container()["image"] == dev.container()["image"]
 
 
 def test_a_repository_is_force_deleted_only_outside_production_and_where_no_stack_promotes_from_it(
@@ -39,7 +50,7 @@ def test_image_is_built_for_fargate_x86_from_the_configured_dockerfile(dev: Depl
     image = dev.one("docker:index/image:Image")
     # The Dockerfile is this repository's; pulumi-docker resolves a relative dockerfile from the program's directory.
     assert image.inputs["build"] == {"context": APP_FIXTURE, "dockerfile": "Dockerfile", "platform": "linux/amd64"}
-    assert image.inputs["imageName"].endswith(":dev")  # the stack tag; what runs is the digest
+    assert image.inputs["imageName"].rsplit(":", 1)[1].startswith("dev-")  # the stack's tag; what runs is the digest
     task = dev.one("aws:ecs/taskDefinition:TaskDefinition")
     assert task.inputs["runtimePlatform"] == {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"}
 

@@ -17,6 +17,7 @@ CONTRACT = [
     "taskDefinitionArn",
     "imageUri",
     "repositoryUrl",
+    "imageTag",
     "logGroupName",
     "executionRoleArn",
     "taskRoleArn",
@@ -29,7 +30,7 @@ CONTRACT = [
     "productionListenerRuleArn",
 ]
 # Outputs that are null when the stack does not use what they describe.
-NULLABLE = {"productionListenerRuleArn"}
+NULLABLE = {"productionListenerRuleArn", "imageTag"}
 
 
 def test_every_contract_output_exists_with_a_value(dev: Deployment) -> None:

@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from guardrails import POLICIES
+from guardrails import POLICIES, is_production
 from tests.harness import Deployment, run_program
 
 DEV = "organization/library-infra/dev"
@@ -95,7 +95,74 @@ def stacks(dev: Deployment) -> dict[str, Deployment]:
 def test_every_policy_passes_the_stacks_the_program_makes(stacks: dict[str, Deployment], stack: str) -> None:
     resources = policy_resources(stacks[stack])
     assert len(resources) > 20
-    assert violations(resources) == []
+    # Outside production, access logs and KMS are advice (accessLogs, kmsEncryption); the rest passes.
+    found = [(policy, message) for policy, message in violations(resources) if policy != "security-controls"]
+    assert found == []
+    advice = {message.split(" ", 1)[0] for policy, message in violations(resources) if policy == "security-controls"}
+    assert advice <= {"load", "log", "ECR"}
+    assert not (stack == "prod" and advice)
+
+
+def test_production_is_held_to_the_outside_controls_and_other_stacks_are_advised(
+    stacks: dict[str, Deployment], dev_opted_in: Deployment
+) -> None:
+    prod = policy_resources(stacks["prod"])
+    assert is_production(prod)
+    assert violations(prod) == []
+    dev = fired(policy_resources(stacks["dev"]))
+    assert sorted(dev["security-controls"]) == [
+        "ECR repository library-management-system is not encrypted with a KMS key",
+        "load balancer library-alb writes no access logs (FSBP ELB.5); set accessLogs",
+        "log group /ecs/library-dev is not encrypted with a KMS key; set kmsEncryption",
+    ]
+    assert "production-security-controls" not in dev
+    assert violations(policy_resources(dev_opted_in)) == []  # a dev stack that asks for them passes
+
+
+def _production_stack(**changes: dict[str, Any]) -> list[PolicyResource]:
+    lb = {"loadBalancerType": "application", "tags": {"library:production": "true"}}
+    lb |= {"accessLogs": {"enabled": True, "bucket": "logs", "prefix": "library-prod"}}
+    repository = {
+        "name": "repo",
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "imageTagMutability": "IMMUTABLE",
+        "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:r:1:key/k"}],
+    }
+    logs = {"name": "/ecs/library-prod", "retentionInDays": 365, "kmsKeyId": "arn:aws:kms:r:1:key/k"}
+    props: dict[str, dict[str, Any]] = {"lb": lb, "repository": repository, "logs": logs}
+    for name, change in changes.items():
+        props[name] = {**props[name], **change}
+    return [
+        resource("aws:lb/loadBalancer:LoadBalancer", props["lb"], name="alb"),
+        resource("aws:ecr/repository:Repository", props["repository"], name="repository"),
+        resource("aws:cloudwatch/logGroup:LogGroup", props["logs"], name="logs"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"lb": {"accessLogs": {"enabled": False, "bucket": "logs"}}}, "load balancer alb writes no access logs"),
+        ({"lb": {"accessLogs": None}}, "load balancer alb writes no access logs"),
+        ({"logs": {"kmsKeyId": None}}, "log group /ecs/library-prod is not encrypted with a KMS key"),
+        ({"repository": {"imageTagMutability": "MUTABLE"}}, "ECR repository repo lets tags be overwritten"),
+        (
+            {"repository": {"encryptionConfigurations": [{"encryptionType": "AES256"}]}},
+            "ECR repository repo is not encrypted with a KMS key",
+        ),
+    ],
+)
+def test_each_outside_control_is_mandatory_in_production_and_advice_elsewhere(
+    changes: dict[str, Any], message: str
+) -> None:
+    assert violations(_production_stack()) == []
+    found = fired(_production_stack(**changes))
+    assert list(found) == ["production-security-controls"]
+    assert [m for m in found["production-security-controls"] if message in m]
+    not_production = {**changes, "lb": {**changes.get("lb", {}), "tags": {}}}
+    elsewhere = fired(_production_stack(**not_production))  # the same mistake where production is false
+    assert list(elsewhere) == ["security-controls"]
+    assert [m for m in elsewhere["security-controls"] if message in m]
 
 
 def test_the_pack_has_the_mandatory_and_advisory_policies_a_reviewer_expects() -> None:
@@ -110,6 +177,7 @@ def test_the_pack_has_the_mandatory_and_advisory_policies_a_reviewer_expects() -
         "health-check-ports-agree",
         "log-retention",
         "ecr-scan-on-push",
+        "production-security-controls",
     }
     assert {n for n, level in levels.items() if level == EnforcementLevel.ADVISORY} == {
         "https-redirect",
@@ -117,6 +185,7 @@ def test_the_pack_has_the_mandatory_and_advisory_policies_a_reviewer_expects() -
         "container-insights",
         "arm64-where-possible",
         "no-public-ip-behind-nat",
+        "security-controls",
     }
     assert all(len(p.description) > 40 for p in POLICIES)
 

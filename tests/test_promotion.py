@@ -24,7 +24,10 @@ def test_image_from_stack_deploys_that_stacks_digest_and_builds_nothing(dev: Dep
     assert promoted.outputs["imageUri"] == f"{own}@{digest}"
     assert promoted.of_type("docker:index/image:Image") == []
     assert promoted.outputs["repositoryUrl"] == own
-    assert [(t, i) for t, _, i in promoted.reads] == [("pulumi:pulumi:StackReference", "organization/library-infra/qa")]
+    assert sorted((t, i) for t, _, i in promoted.reads) == [
+        ("pulumi:pulumi:StackReference", "organization/library-infra/dev"),  # its own last outputs: the tag it pushed
+        ("pulumi:pulumi:StackReference", "organization/library-infra/qa"),
+    ]
 
 
 def test_a_source_stack_without_an_image_is_a_clear_error() -> None:

@@ -270,6 +270,39 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         ["secretValues.SPRING_DATASOURCE_PASSWORD is 4097 bytes; a standard SSM parameter holds at most 4096"],
     ),
     ("environment not an object", {"environment": "SPRING_PROFILES_ACTIVE=prod"}, ["environment is not valid JSON"]),
+    # S3 lifecycle expiration: "The value must be a non-zero positive integer" (API_LifecycleExpiration).
+    (
+        "access-log retention of zero days",
+        {"accessLogsRetentionDays": 0},
+        ["accessLogsRetentionDays=0 is not a number of days S3 lifecycle expiration accepts; use a positive"],
+    ),
+    (
+        "access-log retention past S3's 32-bit Days",
+        {"accessLogsRetentionDays": 2**31},
+        ["accessLogsRetentionDays=2147483648", "(1-2147483647)"],
+    ),
+    # S3 bucket naming rules (bucketnamingrules.html): lowercase, no '..', not an IP address, no reserved prefix.
+    (
+        "access-log bucket in capitals",
+        {"accessLogsBucket": "My-Logs"},
+        ["accessLogsBucket='My-Logs' is not a valid S3"],
+    ),
+    ("access-log bucket with two periods", {"accessLogsBucket": "logs..alb"}, ["two adjacent periods"]),
+    ("access-log bucket like an IP address", {"accessLogsBucket": "192.168.5.4"}, ["formatted as an IP address"]),
+    ("access-log bucket with a reserved prefix", {"accessLogsBucket": "xn--logs"}, ["a prefix AWS reserves"]),
+    ("access-log bucket too short", {"accessLogsBucket": "ab"}, ["accessLogsBucket='ab' is not a valid S3 bucket"]),
+    (
+        "an alias instead of the logs key",
+        {"logsKmsKeyArn": "arn:aws:kms:ap-northeast-2:123456789012:alias/logs"},
+        ["logsKmsKeyArn='arn:aws:kms:ap-northeast-2:123456789012:alias/logs' must be a KMS key ARN"],
+    ),
+    (
+        "a logs key of another region",
+        {"logsKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/0f0f0f0f-1111-2222-3333-444455556666"},
+        ["logsKmsKeyArn='arn:aws:kms:us-east-1:", "is in aws/us-east-1, but the stack deploys to aws/ap-northeast-2"],
+    ),
+    ("access logs written as on", {"accessLogs": "on"}, ["accessLogs='on' must be true or false"]),
+    ("KMS encryption written as 1", {"kmsEncryption": "1"}, ["kmsEncryption='1' must be true or false"]),
 ]
 
 

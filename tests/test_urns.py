@@ -64,6 +64,8 @@ FULL_OPTIONS: dict[str, Any] = {
     "permissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:policy/ci/library-infra-boundary",
     "cpuArchitecture": "ARM64",
     "capacityProvider": "FARGATE_SPOT",
+    "accessLogs": True,
+    "kmsEncryption": True,
 }
 PRIVATE_NETWORK: dict[str, Any] = {
     "vpcId": PRIVATE_VPC,
