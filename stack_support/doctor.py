@@ -13,6 +13,7 @@ CLI, so it counts as set but unknown and is never printed.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import yaml
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from components.access_logs import LOG_DELIVERY_PRINCIPAL, LOG_ENCRYPTION
 from stack_support import app_source
 from stack_support.settings import NAMESPACE, ConfigError, Settings, parse_settings
 
@@ -706,6 +708,75 @@ def check_service_linked_roles(aws: Aws) -> list[Check]:
     return checks
 
 
+def check_access_log_bucket(aws: Aws, settings: Settings, account: str) -> list[Check]:
+    """10. ``accessLogsBucket``, a bucket the stack does not create: in the stack's region, encrypted with SSE-S3, and
+    with a policy that lets ELB's log delivery write this account's logs under the stack's prefix. ELB checks all of
+    this when logging is turned on and refuses the deploy otherwise ("Access Denied for bucket")."""
+    bucket = settings.access_logs_bucket
+    if bucket is None:
+        return []
+    what = f"access-log bucket {bucket}"
+    s3 = aws.client("s3")
+    try:
+        # GetBucketLocation answers null for us-east-1.
+        region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint") or "us-east-1"
+    except (ClientError, BotoCoreError) as exc:
+        return [Check(what, False, f"cannot be read ({_error(exc)}); create it or fix accessLogsBucket")]
+    # "The bucket must be located in the same Region as the load balancer" (enable-access-logging.html, requirements).
+    if region != aws.region:
+        return [Check(what, False, f"is in {region}; an ALB in {aws.region} writes only to a bucket of its region")]
+    problems = []
+    try:
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        algorithms = {r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules}
+    except ClientError as exc:
+        algorithms = set() if _code(exc) == "ServerSideEncryptionConfigurationNotFoundError" else {_error(exc)}
+    if algorithms - {LOG_ENCRYPTION, None}:
+        problems.append(
+            f"default encryption is {', '.join(sorted(a for a in algorithms if a))}: ALB access logs support only "
+            f"SSE-S3 ({LOG_ENCRYPTION})"
+        )
+    prefix = settings.family
+    key = f"{prefix}/AWSLogs/{account}/elasticloadbalancing/{aws.region}/x.log.gz"
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except ClientError as exc:
+        policy = {"Statement": []} if _code(exc) == "NoSuchBucketPolicy" else None
+        if policy is None:
+            problems.append(f"its policy cannot be read ({_error(exc)})")
+    if policy is not None and not _allows_log_delivery(policy, f"arn:aws:s3:::{bucket}/{key}"):
+        problems.append(
+            f"its policy does not let {LOG_DELIVERY_PRINCIPAL} s3:PutObject on {bucket}/{prefix}/AWSLogs/{account}/*; "
+            "add that statement (docs/configuration.md, accessLogsBucket)"
+        )
+    if problems:
+        return [Check(what, False, "; ".join(problems))]
+    return [Check(what, True, f"in {region}, SSE-S3, ELB may write under {prefix}/")]
+
+
+def _allows_log_delivery(policy: Mapping[str, Any], object_arn: str) -> bool:
+    """Some Allow statement without conditions grants ELB's log delivery s3:PutObject on ``object_arn``."""
+    statements = policy.get("Statement", [])
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+            continue
+        principal = statement.get("Principal", {})
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        if LOG_DELIVERY_PRINCIPAL not in ([services] if isinstance(services, str) else services):
+            continue
+        actions = statement.get("Action", [])
+        resources = statement.get("Resource", [])
+        if any(fnmatch.fnmatchcase("s3:putobject", a.lower()) for a in _listed(actions)) and any(
+            fnmatch.fnmatchcase(object_arn.split(":", 5)[5], r.split(":", 5)[-1]) for r in _listed(resources)
+        ):
+            return True
+    return False
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
 def run_checks(aws: Aws, settings: Settings, project_dir: Path = ROOT) -> list[Check]:
     """Every check, in order; those that need the account are skipped when the credentials fail."""
     identity, account = check_identity(aws)
@@ -715,6 +786,7 @@ def run_checks(aws: Aws, settings: Settings, project_dir: Path = ROOT) -> list[C
         checks += check_network(aws, settings)
         checks += check_database(aws, settings)
         checks += check_certificate_and_topic(aws, settings)
+        checks += check_access_log_bucket(aws, settings, account)
     checks += check_build(settings, project_dir)
     if account is not None:
         checks += check_service_linked_roles(aws)

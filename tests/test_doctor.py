@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from components.access_logs import LOG_DELIVERY_PRINCIPAL, access_log_bucket_policy
 from stack_support import doctor
 from stack_support.settings import Settings, parse_settings
 from tests.conftest import free_port
@@ -570,6 +571,38 @@ def test_certificate_must_be_issued_and_in_the_region_and_the_topic_must_exist(e
     [wrong_region] = doctor.check_certificate_and_topic(aws(), settings(certificateArn=abroad))
     assert not wrong_region.ok
     assert "eu-west-1" in wrong_region.detail
+
+
+def log_bucket(region: str = REGION, *, policy_prefix: str | None = None, sse: str = "AES256") -> str:
+    """A bucket of ``region`` as docs/configuration.md asks for accessLogsBucket (``policy_prefix`` None: no policy)."""
+    name = f"logs-{uuid.uuid4().hex[:12]}"
+    s3 = client("s3", region)
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **where)
+    rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": sse}}
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [rule]})
+    if policy_prefix is not None:
+        policy = access_log_bucket_policy("aws", name, policy_prefix, ACCOUNT)
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+    return name
+
+
+def test_an_existing_access_log_bucket_must_let_elb_write_in_the_region_with_sse_s3(env: Path) -> None:
+    family = settings().family  # the stack's log prefix
+    good = log_bucket(policy_prefix=family)
+    [ok] = doctor.check_access_log_bucket(aws(), settings(accessLogsBucket=good), ACCOUNT)
+    assert ok.ok, ok.detail
+    for bucket, expected in (
+        (log_bucket(policy_prefix="another-app"), f"does not let {LOG_DELIVERY_PRINCIPAL} s3:PutObject"),
+        (log_bucket(), f"does not let {LOG_DELIVERY_PRINCIPAL} s3:PutObject"),
+        (log_bucket(policy_prefix=family, sse="aws:kms"), "default encryption is aws:kms"),
+        (log_bucket("eu-west-1", policy_prefix=family), "is in eu-west-1"),
+        (f"missing-{uuid.uuid4().hex[:8]}", "cannot be read"),
+    ):
+        [refused] = doctor.check_access_log_bucket(aws(), settings(accessLogsBucket=bucket), ACCOUNT)
+        assert not refused.ok, bucket
+        assert expected in refused.detail, refused.detail
+    assert doctor.check_access_log_bucket(aws(), settings(), ACCOUNT) == []  # the stack's own bucket: nothing to check
 
 
 # --- 8. the image build ----------------------------------------------------------------------------------------------
