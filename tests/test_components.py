@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pytest
 
 from components.execution_role import ExecutionRole, ExecutionRoleArgs
 from components.image import AppImage, AppImageArgs
@@ -165,3 +166,25 @@ def test_service_on_its_own() -> None:
     assert service.inputs["healthCheckGracePeriodSeconds"] == 45 + health["healthyThreshold"] * health["interval"]
     assert deployment.one("aws:lb/loadBalancer:LoadBalancer").inputs["enableDeletionProtection"] is True
     assert deployment.named("web-tasks-from-alb").inputs["fromPort"] == 3000
+
+
+def test_no_component_can_change_the_settings_it_was_given() -> None:
+    # Validated settings are passed in (STYLE.md): a component that assigned to its arguments would change what
+    # another component, or the outputs, read later.
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import components
+
+    frozen = []
+    for module_info in pkgutil.iter_modules(components.__path__):
+        module = importlib.import_module(f"components.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                first = dataclasses.fields(value)[0].name
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(object.__new__(value), first, None)
+                frozen.append(value.__name__)
+    assert "LoadBalancedServiceArgs" in frozen
+    assert "AutoscalingGoals" in frozen

@@ -102,3 +102,21 @@ def test_mutation_testing_runs_weekly_and_on_demand_through_make_mutation() -> N
     steps = [s.get("run", "") for job in workflow["jobs"].values() for s in job["steps"]]
     assert "make mutation" in steps
     assert "\nmutation:" in (ROOT / "Makefile").read_text()
+
+
+def test_a_change_inside_a_multi_line_statement_is_run_by_the_tests_of_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python reports a statement spanning lines as executed on its first line, where coverage records it.
+    source = tmp_path / "table.py"
+    source.write_text("SIZES = {\n    256: (512, 1024),\n    512: (1024, 2048),\n}\n\n\ndef f():\n    return 1\n")
+    operators = {"core/NumberReplacer": mutation.operator_instances(CONFIG)["core/NumberReplacer"]}
+    monkeypatch.setattr(mutation, "ROOT", tmp_path)
+    mutants = mutation.enumerate_mutants(source, operators)
+    assert {(m.line, m.statement) for m in mutants} == {(2, 1), (3, 1), (8, 8)}
+
+
+def test_an_equivalent_mutant_listed_in_the_file_is_recognised_by_its_key() -> None:
+    # A removed line leaves nothing after "=>": the file's key and the mutant's must still be the same string.
+    removed = mutation.Mutant("stack_support/settings.py", "core/RemoveDecorator", 0, 1, 1, "    @classmethod", "")
+    assert removed.key in mutation.read_equivalents()

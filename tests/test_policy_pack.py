@@ -485,6 +485,29 @@ AFTER_A_HARMLESS_ITEM: dict[str, tuple[list[PolicyResource], str, list[str]]] = 
         "https-redirect",
         ["http serves plain HTTP next to an HTTPS listener; redirect it to HTTPS"],
     ),
+    "a redirect to plain HTTP, or a forward, after a redirect to HTTPS": (
+        [
+            resource(LISTENER, HTTPS, name="https"),
+            resource(LISTENER, {**HTTPS, "protocol": "HTTP", "defaultActions": [REDIRECT]}, name="redirects"),
+            resource(
+                LISTENER,
+                {
+                    **HTTPS,
+                    "protocol": "HTTP",
+                    "defaultActions": [{"type": "redirect", "redirect": {"protocol": "HTTP"}}],
+                },
+                name="loops",
+            ),
+            resource(
+                LISTENER, {**HTTPS, "protocol": "HTTP", "defaultActions": [{**REDIRECT, "type": "forward"}]}, name="fwd"
+            ),
+        ],
+        "https-redirect",
+        [
+            "loops serves plain HTTP next to an HTTPS listener; redirect it to HTTPS",
+            "fwd serves plain HTTP next to an HTTPS listener; redirect it to HTTPS",
+        ],
+    ),
     "a public IP behind NAT after a service without one": (
         [
             resource(SERVICE, {**BREAKER, "networkConfiguration": {**PRIVATE, "assignPublicIp": False}}, name="a"),

@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import jsonschema
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from stack_support.settings import FARGATE_SIZES, LOG_RETENTION_DAYS, ConfigError, Settings, config_keys, parse_settings
 from tests import harness
@@ -345,10 +347,37 @@ def test_a_stack_name_that_cannot_be_a_task_family_is_refused() -> None:
         parse_settings({}, "feature.x")
 
 
-def test_fargate_pairs_are_accepted() -> None:
-    for cpu, memories in FARGATE_SIZES.items():
-        for memory in (memories[0], memories[-1]):
+def fargate_sizes_documented() -> dict[int, set[int]]:
+    """cpu -> memory (MiB) as AWS documents RegisterTaskDefinition's ``memory`` for Fargate, read from the ECS model
+    botocore ships ("512 (0.5 GB), 1024 (1 GB), 2048 (2 GB) - Available cpu values: 256 (.25 vCPU)", "Between 16 GB
+    and 60 GB in 4 GB increments - Available cpu values: 8192 (8 vCPU)", ...)."""
+    operation = botocore.session.get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition")
+    table: dict[int, set[int]] = {}
+    for item in re.findall(r"<li>(.*?)</li>", operation.input_shape.members["memory"].documentation, flags=re.S):
+        spec, _, cpu = re.sub(r"<[^>]+>", "", item).partition(" - Available cpu values: ")
+        if not cpu:
+            continue
+        if m := re.search(r"Between (\d+) \(\d+ GB\) and (\d+) \(\d+ GB\) in increments of (\d+)", spec):
+            low, high, step = map(int, m.groups())
+        elif m := re.search(r"Between (\d+) ?GB and (\d+) ?GB in (\d+) ?GB increments", spec):
+            low, high, step = (int(g) * 1024 for g in m.groups())
+        else:
+            table[int(cpu.split()[0])] = {int(v) for v in re.findall(r"(\d+) \(\d*\.?\d+ GB\)", spec)}
+            continue
+        table[int(cpu.split()[0])] = set(range(low, high + 1, step))
+    return table
+
+
+def test_settings_accept_exactly_the_fargate_sizes_aws_documents() -> None:
+    documented = fargate_sizes_documented()
+    assert len(documented) == 7  # .25 to 16 vCPU: the documentation was read whole
+    assert {cpu: set(memories) for cpu, memories in FARGATE_SIZES.items()} == documented
+    for cpu, memories in documented.items():
+        for memory in (min(memories), max(memories)):
             assert parse_settings({"cpu": str(cpu), "memory": str(memory)}, "dev").memory == memory
+        for memory in (min(memories) - 1024, max(memories) + 1024):
+            with pytest.raises(ConfigError, match="memory"):
+                parse_settings({"cpu": str(cpu), "memory": str(memory)}, "dev")
 
 
 def test_environment_numbers_and_booleans_become_strings() -> None:
@@ -514,3 +543,13 @@ def test_production_holds_no_credential_a_pull_request_preview_could_decrypt() -
             secret_keys=frozenset({"secretValues"}),
         )
     assert "put-parameter --type SecureString" in str(refused.value)
+
+
+def test_the_settings_cannot_be_changed_once_validated() -> None:
+    # Validated settings are passed to the components (STYLE.md): none of them may change what another reads later.
+    settings = parse_settings({"autoscaling": '{"minCount": 1, "maxCount": 3, "cpuTarget": 60}'}, "dev")
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.cpu = 512  # type: ignore[misc]
+    assert settings.autoscaling is not None
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.autoscaling.max_count = 9  # type: ignore[misc]

@@ -190,13 +190,16 @@ class Mutant:
     operator: str
     occurrence: int
     line: int
+    statement: int = 0
+    """The first line of the statement holding the change: Python reports a statement that spans lines (a table
+    of numbers, a call's arguments) as executed on its first line only, which is where coverage records it."""
     original: str = ""
     mutated: str = ""
 
     @property
     def key(self) -> str:
         """Stable across unrelated edits: file, operator and the line before and after, not the line number."""
-        return f"{self.path} | {self.operator} | {self.original.strip()} => {self.mutated.strip()}"
+        return f"{self.path} | {self.operator} | {self.original.strip()} => {self.mutated.strip()}".rstrip()
 
 
 @dataclass
@@ -227,7 +230,7 @@ def enumerate_mutants(path: Path, operators: dict[str, Operator]) -> list[Mutant
             for start, _ in operator.mutation_positions(node):
                 line = start[0]
                 if PRAGMA not in lines[line - 1]:
-                    found.append(Mutant(relative, name, occurrence, line))
+                    found.append(Mutant(relative, name, occurrence, line, _statement_line(node)))
                 occurrence += 1
     return found
 
@@ -241,7 +244,14 @@ def describe(mutant: Mutant, operators: dict[str, Operator]) -> Mutant:
     changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0) if line[:1] in "+-"]
     old = next((c[1:] for c in changed if c.startswith("-") and not c.startswith("---")), before[mutant.line - 1])
     new = next((c[1:] for c in changed if c.startswith("+") and not c.startswith("+++")), "")
-    return Mutant(mutant.path, mutant.operator, mutant.occurrence, mutant.line, old, new)
+    return Mutant(mutant.path, mutant.operator, mutant.occurrence, mutant.line, mutant.statement, old, new)
+
+
+def _statement_line(node: Any) -> int:
+    """The first line of the statement (in its block or the module) that holds ``node``."""
+    while node.parent is not None and node.parent.type not in ("file_input", "suite"):
+        node = node.parent
+    return int(node.start_pos[0])
 
 
 def sample_mutants(every: dict[str, list[Mutant]], fraction: float, seed: int) -> list[Mutant]:
@@ -523,7 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     runnable: list[tuple[Mutant, list[str]]] = []
     for mutant in sample:
-        tests = covered[mutant.path].get(mutant.line, set())
+        by_line = covered[mutant.path]
+        tests = by_line.get(mutant.line, set()) | by_line.get(mutant.statement, set())
         if not tests:
             outcomes.append(Outcome(mutant, "uncovered"))
         else:
