@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3.session
+import botocore.loaders
+import botocore.session
 import pytest
 
 from stack_support import local_aws
@@ -142,6 +145,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_unconfigure(config: pytest.Config) -> None:
     # After pytest's own last collection (the unraisable-exception check): what is left lives until the exit.
     gc.freeze()
+
+
+# Reading botocore's service models is most of a client's cost: the sessions of the tests share one loader.
+BOTOCORE_LOADER = botocore.loaders.create_loader()
+
+
+def boto3_session(region: str) -> Any:
+    core = botocore.session.Session()
+    core.register_component("data_loader", BOTOCORE_LOADER)
+    return boto3.session.Session(botocore_session=core, region_name=region)
 
 
 # The moto server of `make local` (stack_support/local_aws.py), for the modules that talk to AWS APIs over HTTP: one

@@ -13,9 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 import yaml
 from cryptography import x509
@@ -26,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from components.access_logs import LOG_DELIVERY_PRINCIPAL, access_log_bucket_policy
 from stack_support import doctor
 from stack_support.settings import Settings, parse_settings
-from tests.conftest import free_port
+from tests.conftest import boto3_session, free_port
 from tests.harness import APP_FIXTURE, ROOT
 
 REGION = "us-east-1"
@@ -66,14 +63,8 @@ def docker(bin_dir: Path, architecture: str = "x86_64", buildx: str = "default  
     )
 
 
-# Reading botocore's service models is most of a client's cost: the sessions of the tests share one loader.
-LOADER = botocore.loaders.create_loader()
-
-
 def session(region: str = REGION) -> Any:
-    core = botocore.session.Session()
-    core.register_component("data_loader", LOADER)
-    return boto3.session.Session(botocore_session=core, region_name=region)
+    return boto3_session(region)
 
 
 def client(service: str, region: str = REGION) -> Any:

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 import pulumi_aws.config.outputs as aws_config
 import pytest
 import yaml
 
 from stack_support import local_aws
+from tests.conftest import boto3_session
 from tests.harness import PASSPHRASES, ROOT, Deployment, run_program
 from tests.passphrase import Crypter
 
@@ -126,10 +126,9 @@ def test_make_local_uses_a_file_backend_in_the_project_and_a_passphrase() -> Non
 
 
 def client(service: str, endpoint: str) -> Any:
-    return boto3.client(
+    return boto3_session("us-east-1").client(
         "application-autoscaling" if service == "applicationautoscaling" else service,
         endpoint_url=endpoint,
-        region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
