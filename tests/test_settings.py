@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -425,9 +426,18 @@ def test_pulumi_yaml_declares_every_scalar_key_with_the_programs_default() -> No
 
 
 # Pulumi's JSON schema for Pulumi.yaml (pulumi/pulumi, sdk/go/common/workspace/project.json). The repository does
-# not vendor it: the test reads it from PULUMI_PROJECT_SCHEMA, or from the shared schemas beside the checkout.
+# not vendor it: the test reads it from PULUMI_PROJECT_SCHEMA, or from the shared schemas beside the checkout (or
+# beside the one it was cloned from).
 PROJECT_SCHEMA_VARIABLE = "PULUMI_PROJECT_SCHEMA"
-SHARED_PROJECT_SCHEMA = ROOT.parent / "shared" / "schemas" / "pulumi-project.json"
+SHARED_SCHEMA = Path("shared") / "schemas" / "pulumi-project.json"
+
+
+def _checkouts() -> list[Path]:
+    """This checkout, and the one it was cloned from when that is a local path (CI clones the working copy)."""
+    origin = subprocess.run(
+        ["git", "config", "--get", "remote.origin.url"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return [ROOT] + ([Path(origin)] if origin.startswith("/") else [])
 
 
 def pulumi_project_schema() -> Path:
@@ -435,13 +445,15 @@ def pulumi_project_schema() -> Path:
     if configured:
         assert Path(configured).is_file(), f"{PROJECT_SCHEMA_VARIABLE}={configured} is not a file"
         return Path(configured)
-    if not SHARED_PROJECT_SCHEMA.is_file():
-        pytest.skip(
-            f"Pulumi's project schema is not on this machine: not at {SHARED_PROJECT_SCHEMA} and "
-            f"{PROJECT_SCHEMA_VARIABLE} is unset; set {PROJECT_SCHEMA_VARIABLE} to a copy of pulumi/pulumi's "
-            "sdk/go/common/workspace/project.json to run this check"
-        )
-    return SHARED_PROJECT_SCHEMA
+    places = [checkout.parent / SHARED_SCHEMA for checkout in _checkouts()]
+    for place in places:
+        if place.is_file():
+            return place
+    pytest.skip(
+        f"Pulumi's project schema is not on this machine: not at {', '.join(map(str, places))} and "
+        f"{PROJECT_SCHEMA_VARIABLE} is unset; set {PROJECT_SCHEMA_VARIABLE} to a copy of pulumi/pulumi's "
+        "sdk/go/common/workspace/project.json to run this check"
+    )
 
 
 def test_project_files_are_valid_against_pulumis_project_schema() -> None:
