@@ -164,20 +164,21 @@ def network_problems(settings: Settings) -> list[str]:
         alb_zones = task_zones
     if problems:
         return problems
-    if len(set(alb_zones.values())) < MIN_LOAD_BALANCER_ZONES:
+    enabled = sorted(set(alb_zones.values()))  # the zones the ALB is enabled in
+    if len(enabled) < MIN_LOAD_BALANCER_ZONES:
         problems.append(
-            f"library-infra:{alb_key}={list(alb_subnets)} cover {len(set(alb_zones.values()))} Availability Zone(s) "
-            f"({', '.join(sorted(set(alb_zones.values())))}); an Application Load Balancer needs subnets in at least "
+            f"library-infra:{alb_key}={list(alb_subnets)} cover {len(enabled)} Availability Zone(s) "
+            f"({', '.join(enabled)}); an Application Load Balancer needs subnets in at least "
             f"{MIN_LOAD_BALANCER_ZONES}"
         )
     # ELB: "If you register targets in an Availability Zone but do not enable the Availability Zone, these registered
     # targets do not receive traffic".
     # https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html
-    outside = sorted(s for s, zone in task_zones.items() if zone not in set(alb_zones.values()))
+    outside = sorted(s for s, zone in task_zones.items() if zone not in enabled)
     if outside:
         problems.append(
             f"library-infra:subnetIds has {', '.join(outside)} in an Availability Zone that no subnet of "
-            f"loadBalancerSubnetIds is in ({', '.join(sorted(set(alb_zones.values())))}); the ALB sends no traffic to "
+            f"loadBalancerSubnetIds is in ({', '.join(enabled)}); the ALB sends no traffic to "
             "tasks there, so they never pass a health check. Add a public subnet of that zone to loadBalancerSubnetIds"
         )
     return problems

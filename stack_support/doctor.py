@@ -762,7 +762,7 @@ def _allows_log_delivery(policy: Mapping[str, Any], object_arn: str) -> bool:
             continue
         principal = statement.get("Principal", {})
         services = principal.get("Service", []) if isinstance(principal, dict) else []
-        if LOG_DELIVERY_PRINCIPAL not in ([services] if isinstance(services, str) else services):
+        if LOG_DELIVERY_PRINCIPAL not in _listed(services):
             continue
         actions = statement.get("Action", [])
         resources = statement.get("Resource", [])
