@@ -44,6 +44,15 @@ def test_docstrings_are_not_garbled_but_every_other_string_is() -> None:
     assert mutate_code(source, garble, 2) is None
 
 
+def test_strings_in_type_annotations_are_not_garbled_but_defaults_and_bodies_are() -> None:
+    # An annotation is a type for mypy (`make lint`), not a value pytest could see.
+    source = 'def f(a: "T" = "d") -> "R":\n    x: Literal["A"] = "B"\n'
+    garble = mutation.GarbleString()
+    assert mutate_code(source, garble, 0) == 'def f(a: "T" = "XXdXX") -> "R":\n    x: Literal["A"] = "B"\n'
+    assert mutate_code(source, garble, 1) == 'def f(a: "T" = "d") -> "R":\n    x: Literal["A"] = "XXBXX"\n'
+    assert mutate_code(source, garble, 2) is None
+
+
 def test_dropping_a_keyword_argument_can_drop_a_childs_parent() -> None:
     source = "aws.ecs.Service(f'{name}-service', cluster=c.arn, opts=child)\n"
     dropped = mutate_code(source, mutation.DropKeywordArgument(), 1)
