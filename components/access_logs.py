@@ -62,14 +62,14 @@ def access_log_bucket_policy(partition: str, bucket: str, prefix: str, account: 
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AccessLogBucketArgs:
     prefix: str
     """The load balancer's log prefix (no leading or trailing '/'; ELB refuses one holding AWSLogs)."""
     retention_days: int
     account_id: pulumi.Input[str]
     partition: pulumi.Input[str]
-    production: bool = False
+    production: bool
     """Keep the bucket and its logs when the stack is destroyed."""
 
 

@@ -93,7 +93,7 @@ def live_blue_weight(
 EVERY_PATH = [aws.lb.ListenerRuleConditionArgs(path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=["/*"]))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BlueGreenRoutingArgs:
     load_balancer_arn: pulumi.Input[str]
     alb_security_group_id: pulumi.Input[str]
@@ -101,12 +101,12 @@ class BlueGreenRoutingArgs:
     blue_target_group: aws.lb.TargetGroup
     target_group_settings: dict[str, Any]
     """The primary target group's arguments, repeated for the green one."""
-    test_port: int = 8080
+    test_port: int
     test_cidrs: Sequence[str] = ()
     certificate_arn: str | None = None
     """With a certificate, the test listener speaks HTTPS too."""
-    tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    partition: pulumi.Input[str] = "aws"
+    tls_policy: str
+    partition: pulumi.Input[str]
     previous_production_rule_arn: pulumi.Input[str | None] = None
     """The production rule the previous deployment exported, whose live weights the rule keeps."""
     green_target_group_name: str | None = None

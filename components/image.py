@@ -112,7 +112,7 @@ def checked_copy(source: str, pushed_digest: str, repository_url: str) -> str:
     return f"{repository_url}@{digest}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AppImageArgs:
     repository_name: str
     stack: str
@@ -123,14 +123,14 @@ class AppImageArgs:
     """The tag the stack's previous deployment pushed (its ``imageTag`` output); None for a new stack."""
     kms_key_arn: pulumi.Input[str] | None = None
     """The customer managed key that encrypts a new repository; None: AES-256."""
-    context: str = "."
-    dockerfile: str = "Dockerfile"
-    platform: str = "linux/amd64"
+    context: str
+    dockerfile: str
+    platform: str
     image_uri: pulumi.Input[str] | None = None
     """Deploy this digest-pinned image (a value) as it is: no repository, no build."""
     promote_from: pulumi.Input[str] | None = None
     """Copy this digest-pinned image (another stack's) into this stack's own repository and deploy the copy."""
-    force_delete: bool = False
+    force_delete: bool
     """Let `pulumi destroy` delete the repository with its images (dev stacks nobody promotes from)."""
     keep_images: int = 20
 

@@ -86,7 +86,7 @@ class AutoscalingGoals:
     requests_per_target: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadBalancedServiceArgs:
     vpc_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -95,11 +95,11 @@ class LoadBalancedServiceArgs:
     container_port: int
     health_check_path: str
     health_check_grace_period: int
-    desired_count: int = 1
-    assign_public_ip: bool = True
+    desired_count: int
+    assign_public_ip: bool
     load_balancer_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     """The internet-facing ALB's subnets, which need a route to an internet gateway; None: the tasks' subnets."""
-    deletion_protection: bool = False
+    deletion_protection: bool
     load_balancer_tags: Mapping[str, str] = field(default_factory=dict)
     """Facts the policy pack reads from the load balancer (``library:production``)."""
     access_logs_bucket: pulumi.Input[str] | None = None
@@ -110,17 +110,17 @@ class LoadBalancedServiceArgs:
     enable_execute_command: bool = True
     certificate_arn: str | None = None
     """ACM certificate: adds HTTPS on 443 and turns port 80 into a redirect to it."""
-    deployment_strategy: Literal["ROLLING", "BLUE_GREEN"] = "ROLLING"
-    bake_time_minutes: int = 5
-    test_listener_port: int = 8080
+    deployment_strategy: Literal["ROLLING", "BLUE_GREEN"]
+    bake_time_minutes: int
+    test_listener_port: int
     test_listener_cidrs: Sequence[str] = ()
-    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = "FARGATE"
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"]
     autoscaling: AutoscalingGoals | None = None
     alarm_topic_arn: str | None = None
-    partition: pulumi.Input[str] = "aws"
+    partition: pulumi.Input[str]
     database_security_group_id: str | None = None
     """The existing database's security group: it gets one rule admitting the tasks on ``database_port``."""
-    database_port: int = 3306
+    database_port: int
     previous_production_rule_arn: pulumi.Input[str | None] = None
     """BLUE_GREEN: the production listener rule the previous deployment exported; its live weights are kept."""
     permissions_boundary: str | None = None

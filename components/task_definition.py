@@ -86,7 +86,7 @@ def policy_tags(image_platforms: tuple[str, ...], enable_execute_command: bool) 
     return tags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AppTaskDefinitionArgs:
     family: str
     container_name: str
@@ -103,8 +103,8 @@ class AppTaskDefinitionArgs:
     region: pulumi.Input[str]
     execution_role_arn: pulumi.Input[str]
     task_role_arn: pulumi.Input[str]
-    cpu_architecture: str = "X86_64"
-    retain_logs: bool = False
+    cpu_architecture: str
+    retain_logs: bool
     kms_key_arn: pulumi.Input[str] | None = None
     """The customer managed key that encrypts the log group; None: CloudWatch Logs' own encryption."""
     image_platforms: tuple[str, ...] = ()

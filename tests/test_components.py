@@ -93,7 +93,10 @@ def test_image_for_another_platform_and_repository() -> None:
             stack="qa",
             content_hash="sha256:" + "c" * 64,
             previous_tag="qa-6-" + "d" * 12,
+            context=".",
+            dockerfile="Dockerfile",
             platform="linux/arm64",
+            force_delete=True,
             keep_images=5,
         )
         AppImage("img", args)
@@ -127,6 +130,7 @@ def test_task_definition_on_its_own() -> None:
                 execution_role_arn="arn:aws:iam::123456789012:role/exec",
                 task_role_arn="arn:aws:iam::123456789012:role/task",
                 cpu_architecture="ARM64",
+                retain_logs=False,
             ),
         )
 
@@ -152,8 +156,15 @@ def test_service_on_its_own() -> None:
                 health_check_path="/ping",
                 health_check_grace_period=45,
                 desired_count=2,
+                assign_public_ip=True,
                 deletion_protection=True,
                 enable_execute_command=False,
+                deployment_strategy="ROLLING",
+                bake_time_minutes=5,
+                test_listener_port=8080,
+                capacity_provider="FARGATE",
+                partition="aws",
+                database_port=3306,
             ),
         )
 
