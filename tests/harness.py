@@ -116,8 +116,8 @@ class Deployment:
     outputs: dict[str, Any]
     secret_outputs: set[str]
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    outputs_registered: set[str] = field(default_factory=set)
-    """URNs of the component resources that called register_outputs."""
+    outputs_registered: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Component resource URN -> the outputs it passed to register_outputs, resolved."""
     reads: list[tuple[str, str, str]] = field(default_factory=list)
 
     def get(self, type_: str, name: str) -> Registered:
@@ -415,7 +415,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.registered: list[Registered] = []
         self.reads: list[tuple[str, str, str]] = []
         """(type, name, id) of every resource read rather than created, such as StackReferences."""
-        self.outputs_registered: set[str] = set()
+        self.outputs_registered: dict[str, dict[str, Any]] = {}
         self._types_by_urn: dict[str, str] = {}
         self._engine_urns: dict[str, str] = {}
         """Mock URN -> the engine's URN, of every resource so far and of the root stack."""
@@ -503,7 +503,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().ReadResource(request)  # type: ignore[no-untyped-call]
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (engine RPC name)
-        self.outputs_registered.add(request.urn)
+        self.outputs_registered[request.urn] = _plain(pulumi.runtime.rpc.deserialize_properties(request.outputs))
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 

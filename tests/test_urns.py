@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -48,6 +49,7 @@ from tests.test_names_fit import CERTIFICATE, TOPIC
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 RENAMED = SNAPSHOTS / "renamed.txt"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
 UPDATE = "UPDATE_URN_SNAPSHOTS"
 REGENERATE = f"{UPDATE}=1 venv/bin/pytest tests/test_urns.py"
 DEV_STACK = f"organization/{PROJECT}/dev"
@@ -241,3 +243,43 @@ def test_a_components_new_type_token_keeps_every_child_through_inherited_aliases
     for old in urns(before):
         [resource] = [r for r in before.resources if r.engine_urn == old]
         assert answering(after, old) == [after.named(resource.name).engine_urn], old
+
+
+def documented_component_outputs() -> dict[str, list[str]]:
+    """Component class -> the outputs docs/architecture.md says it registers (its table's third column)."""
+    rows = re.findall(r"^\| `\w+\.py` `(\w+)` \|.*\| ((?:`\w+`(?:, )?)+) \|$", ARCHITECTURE.read_text(), re.M)
+    return {component: re.findall(r"`(\w+)`", outputs) for component, outputs in rows}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_component_registers_the_outputs_the_architecture_page_lists(
+    stacks: dict[str, Deployment], variant: str
+) -> None:
+    # register_outputs is what `pulumi stack --show-urns` and the state show under a component; the page is where a
+    # reader of the state looks them up. An output without a value (the secrets' key when the stack owns none) is
+    # left out of the state; with every option on, all are there.
+    documented = documented_component_outputs()
+    deployment = stacks[variant]
+    for component in (r for r in deployment.resources if r.type.startswith("library:")):
+        registered, listed = set(deployment.outputs_registered[component.urn]), documented[component.type.split(":")[2]]
+        if variant.startswith("full-options"):
+            assert sorted(registered) == sorted(listed), component.type
+        else:
+            assert registered <= set(listed), component.type
+
+
+def test_the_full_options_stacks_give_every_component_output_a_value_and_the_stacks_outputs_of_the_same_name(
+    stacks: dict[str, Deployment],
+) -> None:
+    # With every option on, no component output may be empty, and a component output that is also a stack output
+    # (url, clusterName, ...) holds what the stack exports: two names for one value in the state would disagree.
+    for variant in ("full-options", "full-options-private"):
+        deployment = stacks[variant]
+        for component in (r for r in deployment.resources if r.type.startswith("library:")):
+            for key, value in deployment.outputs_registered[component.urn].items():
+                assert value not in (None, "", [], {}), (variant, component.type, key)
+                if key in deployment.outputs:
+                    assert deployment.outputs[key] == value, (variant, component.type, key)
+    assert {"url", "clusterName", "serviceName", "targetGroupArn", "logGroupName", "repositoryUrl"} <= {
+        key for outputs in stacks["full-options"].outputs_registered.values() for key in outputs
+    } & set(stacks["full-options"].outputs)
