@@ -10,6 +10,7 @@ slow boot is rolled back.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -207,3 +208,20 @@ def test_a_target_group_without_requests_counts_as_zero_in_the_error_rate(config
     quiet: dict[str, float | None] = dict.fromkeys(errors + requests)
     assert rate({**quiet, errors[-1]: 30.0, requests[-1]: 60.0}) == 50
     assert rate(quiet) == 0
+
+
+def test_the_unhealthy_hosts_alarm_keeps_at_most_one_spare_minute_over_a_healthy_slow_boot(
+    configured: tuple[str, Stack],
+) -> None:
+    # The other side of the slow boot: each extra evaluation period is a minute more in which a broken task serves
+    # errors before the rollback. components/rollback_alarms.py counts the unhealthy span from the task's start, an
+    # upper bound of what this model (health checks from registration) finds, so one period may be to spare, never
+    # two: two fewer than registered must roll back a healthy boot of the whole start period at some second of the
+    # clock's minute (CloudWatch's periods are the clock's).
+    name, stack = configured
+    [alarm] = [a for a in stack.alarms if a.name.startswith("library-rollback-unhealthy-hosts")]
+    periods = alarm.evaluation_periods - 2
+    fewer = dataclasses.replace(alarm, evaluation_periods=periods, datapoints_to_alarm=periods)
+    tighter = dataclasses.replace(stack, alarms=type(stack.alarms)(fewer if a is alarm else a for a in stack.alarms))
+    outcomes = run(tighter, App(stack.container.start_period), range(60))
+    assert any(o.reason.startswith("alarm library-rollback-unhealthy-hosts") for o in outcomes), name
