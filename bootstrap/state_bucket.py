@@ -41,13 +41,15 @@ class StateBucket(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.bucket = aws.s3.Bucket(name, opts=pulumi.ResourceOptions(parent=self, protect=True))
-        aws.s3.BucketVersioning(
+        # S3 takes one configuration change of a bucket at a time and refuses another meanwhile with 409
+        # OperationAborted (terraform-provider-aws#7628), so each of the bucket's settings waits for the one before.
+        versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=self.bucket.id,
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
             opts=child,
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=self.bucket.id,
             rules=[
@@ -57,7 +59,7 @@ class StateBucket(pulumi.ComponentResource):
                     )
                 )
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
@@ -66,19 +68,19 @@ class StateBucket(pulumi.ComponentResource):
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[encryption]),
         )
-        aws.s3.BucketOwnershipControls(
+        ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=self.bucket.id,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=self.bucket.id,
             policy=self.bucket.arn.apply(lambda arn: json.dumps(tls_only_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership]),
         )
         self.name = self.bucket.bucket
         self.register_outputs({"name": self.name})

@@ -87,6 +87,9 @@ class AccessLogBucket(pulumi.ComponentResource):
             force_destroy=not args.production,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.production),
         )
+        # S3 takes one configuration change of a bucket at a time and refuses another meanwhile with 409
+        # OperationAborted (terraform-provider-aws#7628: the policy and the public access block; the ownership
+        # controls too), so each of the bucket's settings waits for the one before.
         public_access = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=self.bucket.id,
@@ -96,13 +99,13 @@ class AccessLogBucket(pulumi.ComponentResource):
             restrict_public_buckets=True,
             opts=child,
         )
-        aws.s3.BucketOwnershipControls(
+        ownership = aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
             bucket=self.bucket.id,
             rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
-        aws.s3.BucketServerSideEncryptionConfiguration(
+        encryption = aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=self.bucket.id,
             rules=[
@@ -112,9 +115,9 @@ class AccessLogBucket(pulumi.ComponentResource):
                     )
                 )
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ownership]),
         )
-        aws.s3.BucketLifecycleConfiguration(
+        lifecycle = aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle",
             bucket=self.bucket.id,
             rules=[
@@ -128,17 +131,16 @@ class AccessLogBucket(pulumi.ComponentResource):
                     ),
                 )
             ],
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[encryption]),
         )
         document = pulumi.Output.all(args.partition, self.bucket.bucket, args.account_id).apply(
             lambda a: json.dumps(access_log_bucket_policy(str(a[0]), str(a[1]), args.prefix, str(a[2])))
         )
-        # A policy put while the public access block is being set up can be refused; one after the other.
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
             policy=document,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[lifecycle]),
         )
         self.name = self.bucket.bucket
         self.register_outputs({"name": self.name})

@@ -134,6 +134,30 @@ class Deployment:
         """True when the engine must finish ``dependency`` before it starts ``dependent``."""
         return dependency.urn in dependent.dependencies
 
+    def waits_for(self, dependent: Registered, dependency: Registered) -> bool:
+        """True when ``dependency`` is among everything ``dependent`` depends on, directly or through others."""
+        by_urn = {r.urn: r for r in self.resources}
+        seen: set[str] = set()
+        todo = list(dependent.dependencies)
+        while todo:
+            urn = todo.pop()
+            if urn == dependency.urn:
+                return True
+            if urn not in seen:
+                seen.add(urn)
+                todo.extend(by_urn[urn].dependencies if urn in by_urn else ())
+        return False
+
+    def bucket_settings_in_sequence(self, bucket: Registered) -> list[tuple[str, str]]:
+        """The pairs of ``bucket``'s settings (resources naming it) that the engine may put at the same time."""
+        settings = [r for r in self.resources if r.inputs.get("bucket") == bucket.id and r is not bucket]
+        return [
+            (a.name, b.name)
+            for i, a in enumerate(settings)
+            for b in settings[i + 1 :]
+            if not (self.waits_for(a, b) or self.waits_for(b, a))
+        ]
+
     def import_command(self, resource: Registered, stack: str, physical_id: str) -> str:
         """The ``pulumi import`` that adopts an existing AWS resource exactly where the program declares it."""
         [parent] = [r for r in self.resources if r.urn == resource.parent]

@@ -212,3 +212,11 @@ def test_the_dockerfile_and_the_platform_are_part_of_the_identity(context: Path,
     other.write_text((ROOT / "Dockerfile").read_text() + "\nLABEL changed=true\n")
     assert _hash(context, other) != _hash(context)
     assert _hash(context, platform="linux/arm64") != _hash(context)
+
+
+def test_the_buckets_settings_are_put_one_at_a_time(prod: Deployment) -> None:
+    # S3 refuses a configuration change of a bucket while another is in progress (409 OperationAborted,
+    # terraform-provider-aws#7628): no two of the bucket's settings may run at once.
+    bucket = prod.one(BUCKET)
+    assert len([r for r in prod.resources if r.inputs.get("bucket") == bucket.id]) == 5
+    assert prod.bucket_settings_in_sequence(bucket) == []

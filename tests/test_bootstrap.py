@@ -212,6 +212,14 @@ def test_state_bucket_is_versioned_encrypted_private_and_tls_only(account: Deplo
     assert account.outputs["backendUrl"] == f"s3://{account.outputs['stateBucketName']}?region=ap-northeast-2"
 
 
+def test_the_state_buckets_settings_are_put_one_at_a_time(account: Deployment) -> None:
+    # S3 refuses a configuration change of a bucket while another is in progress (409 OperationAborted,
+    # terraform-provider-aws#7628): no two of the bucket's settings may run at once.
+    bucket = account.one("aws:s3/bucket:Bucket")
+    assert len([r for r in account.resources if r.inputs.get("bucket") == bucket.id]) == 5
+    assert account.bucket_settings_in_sequence(bucket) == []
+
+
 def test_without_a_state_bucket_no_role_gets_s3_access() -> None:
     deployment = run_bootstrap({"githubRepository": REPO, "createStateBucket": False})
     assert deployment.of_type("aws:s3/bucket:Bucket") == []
