@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from components.service import rollout_overhead_seconds
-from tests.harness import DEFAULT_SUBNETS, DEFAULT_VPC, Deployment, run_program
+from tests.harness import DEFAULT_SUBNETS, DEFAULT_VPC, Deployment, run_program, stack_config
 
 
 def test_failed_rollouts_roll_back_and_fail_pulumi_up(dev: Deployment) -> None:
@@ -126,3 +128,29 @@ def test_a_certificate_adds_https_and_redirects_http_to_it() -> None:
 
 def test_tasks_are_rebalanced_across_availability_zones(dev: Deployment) -> None:
     assert dev.one("aws:ecs/service:Service").inputs["availabilityZoneRebalancing"] == "ENABLED"
+
+
+def tags_ecs_puts_on_a_task(
+    service: dict[str, Any], service_tags: dict[str, str], task_definition_tags: dict[str, str]
+) -> dict[str, str]:
+    """The user tags ECS gives each task the service starts: from the service or the task definition, as
+    propagateTags says; "If no value is specified, the tags aren't propagated" (ECS API reference, CreateService)."""
+    source = {"SERVICE": service_tags, "TASK_DEFINITION": task_definition_tags}.get(str(service.get("propagateTags")))
+    return dict(source or {})
+
+
+def test_the_stacks_default_tags_reach_every_task_for_cost_allocation(dev: Deployment) -> None:
+    # aws:defaultTags (Pulumi.<stack>.yaml) are what Cost Explorer groups by, and Fargate bills the task, so the task
+    # must carry them. The provider adds them to the tags of every taggable resource, service and task definition too.
+    stacks = {"dev": dev, "prod": run_program("prod", stack_outputs={"organization/library-infra/dev": dev.outputs})}
+    for stack, deployment in stacks.items():
+        default_tags = stack_config(stack)["aws:defaultTags"]["tags"]
+        service = deployment.one("aws:ecs/service:Service")
+        task = deployment.one("aws:ecs/taskDefinition:TaskDefinition")
+        on_task = tags_ecs_puts_on_a_task(
+            service.inputs,
+            {**default_tags, **service.inputs.get("tags", {})},
+            {**default_tags, **task.inputs.get("tags", {})},
+        )
+        assert default_tags, stack
+        assert default_tags.items() <= on_task.items(), stack
