@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,32 @@ def test_every_listener_and_rule_action_is_a_forward(blue_green: Deployment) -> 
         assert {a["type"] for a in rule.inputs["actions"]} == {"forward"}, rule.name
     for listener in blue_green.of_type("aws:lb/listener:Listener"):
         assert {a["type"] for a in listener.inputs["defaultActions"]} == {"forward"}, listener.name
+
+
+def forwarded_to(action: dict[str, Any]) -> set[str]:
+    """The target groups a forward action sends requests to. ELB needs TargetGroupArn or ForwardConfig (ELB API
+    reference, Action: "To route to one or more target groups, use ForwardConfig"); one without both is refused."""
+    return ({action["targetGroupArn"]} if action.get("targetGroupArn") else set()) | {
+        group["arn"] for group in action.get("forward", {}).get("targetGroups", [])
+    }
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_every_forward_action_sends_requests_to_the_stacks_own_target_groups(
+    blue_green: Deployment, https: bool
+) -> None:
+    deployment = (
+        run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "certificateArn": CERTIFICATE}) if https else blue_green
+    )
+    groups = {g.state["arn"] for g in deployment.of_type("aws:lb/targetGroup:TargetGroup")}
+    actions = [a for r in deployment.of_type("aws:lb/listenerRule:ListenerRule") for a in r.inputs["actions"]] + [
+        a for listener in deployment.of_type("aws:lb/listener:Listener") for a in listener.inputs["defaultActions"]
+    ]
+    forwards = [a for a in actions if a["type"] == "forward"]
+    assert len(forwards) >= 3  # production and test rules, the listeners'
+    for action in forwards:
+        assert forwarded_to(action), action
+        assert forwarded_to(action) <= groups, action
 
 
 def test_test_listener_is_reachable_only_from_the_configured_cidrs(blue_green: Deployment) -> None:
