@@ -76,3 +76,26 @@ def test_a_preview_before_the_source_stack_was_ever_deployed_warns_instead_of_fa
     assert "placeholder" in warning
     with pytest.raises(Exception, match="exports no imageUri; deploy it first"):
         run_program("dev", {"imageFromStack": QA}, stack_outputs={QA: {}}, cached=False)
+
+
+def test_a_promoted_image_is_tagged_with_its_digest_after_the_stacks_last_tag(dev: Deployment) -> None:
+    # docs/architecture.md: each push is tagged <stack>-<n>-<identity>, the identity of a copy being its digest; the
+    # number follows the stack's last imageTag, and the same digest promoted again keeps its tag (ECR refuses a tag
+    # pushed twice to an IMMUTABLE repository).
+    digest = dev.outputs["imageUri"].split("@")[1]
+    identity = digest.removeprefix("sha256:")[:12]
+    own = "organization/library-infra/dev"
+
+    def promote(previous_tag: str | None) -> str:
+        outputs = {"organization/library-infra/qa": dev.outputs}
+        if previous_tag:
+            outputs[own] = {**dev.outputs, "imageTag": previous_tag}
+        return str(
+            run_program("dev", {"imageFromStack": "organization/library-infra/qa"}, stack_outputs=outputs).outputs[
+                "imageTag"
+            ]
+        )
+
+    assert promote(None) == f"dev-1-{identity}"
+    assert promote("dev-4-0123456789ab") == f"dev-5-{identity}"
+    assert promote(f"dev-4-{identity}") == f"dev-4-{identity}"
