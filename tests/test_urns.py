@@ -23,15 +23,19 @@ that no alias of the program goes unlisted. Regenerate the URN snapshots after a
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 
+from tests import cfn_mapping
 from tests.harness import (
     ACCOUNT,
     DB_INSTANCE,
@@ -149,7 +153,63 @@ def test_a_stack_registers_exactly_its_pinned_urns(variant: str, stacks: dict[st
 
 
 def test_every_snapshot_belongs_to_a_variant_so_none_goes_stale() -> None:
-    assert sorted(p.name for p in SNAPSHOTS.glob("urns-*.txt")) == sorted(f"urns-{v}.txt" for v in VARIANTS)
+    for kind in ("urns", "replaced-on-change"):
+        assert sorted(p.name for p in SNAPSHOTS.glob(f"{kind}-*.txt")) == sorted(f"{kind}-{v}.txt" for v in VARIANTS)
+
+
+# A task definition is immutable by ECS's design: every change registers a new revision, which the service rolls to.
+NEW_REVISION_ON_CHANGE = {"AWS::ECS::TaskDefinition"}
+
+
+@functools.cache
+def _create_only(cfn_type: str) -> list[str]:
+    """CloudFormation's createOnlyProperties of ``cfn_type``: what AWS cannot change without a new resource, from
+    the resource schemas cfn-lint ships (providers/<region>.json names each type's schema file)."""
+    spec = importlib.util.find_spec("cfnlint")  # its data only: importing cfn-lint takes a second
+    assert spec is not None
+    assert spec.submodule_search_locations is not None
+    schemas = Path(spec.submodule_search_locations[0]) / "data" / "schemas"
+    files = json.loads((schemas / "providers" / "ap-northeast-2.json").read_text())
+    return list(
+        json.loads((schemas / "resources" / f"{files[cfn_type]}.json").read_text()).get("createOnlyProperties", [])
+    )
+
+
+def replaced_on_change(deployment: Deployment) -> list[str]:
+    """``<logical id> <type> <property> = <value>`` for each property the stack sets that AWS cannot change in place:
+    a different value replaces that resource on a running stack (a security group's description, a target group's
+    port, a log group's name)."""
+    lines = []
+    for logical, resource in cfn_mapping.template(deployment.resources)["Resources"].items():
+        if resource["Type"] in NEW_REVISION_ON_CHANGE:
+            continue
+        for pointer in _create_only(resource["Type"]):
+            value: Any = resource.get("Properties", {})
+            for part in pointer.split("/")[2:]:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None:
+                lines.append(f"{logical} {resource['Type']} {pointer} = {json.dumps(value, sort_keys=True)}")
+    return sorted(lines)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_property_aws_cannot_change_in_place_changes_unnoticed(variant: str, stacks: dict[str, Deployment]) -> None:
+    snapshot = SNAPSHOTS / f"replaced-on-change-{variant}.txt"
+    found = replaced_on_change(stacks[variant])
+    if os.environ.get(UPDATE):
+        snapshot.write_text("".join(f"{line}\n" for line in found))
+    pinned = snapshot.read_text().splitlines() if snapshot.exists() else []
+    changed = sorted(set(pinned) ^ set(found))
+    removed, added = [c for c in changed if c in pinned], [c for c in changed if c in found]
+    assert not changed, "\n".join(
+        [
+            f"Properties that AWS cannot change in place differ from {snapshot.relative_to(ROOT)}: `pulumi up` on a "
+            "running stack would replace each resource below (a new security group, target group, log group...).",
+            *(f"  - {line}" for line in removed),
+            *(f"  + {line}" for line in added),
+            f"If the replacement is deliberate, regenerate the snapshots: {REGENERATE}",
+        ]
+    )
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
