@@ -92,7 +92,9 @@ def _resource_policy(
     check: Callable[[str, Mapping[str, Any]], Iterable[str]],
     level: EnforcementLevel = EnforcementLevel.MANDATORY,
 ) -> ResourceValidationPolicy:
-    """A policy over resources of ``types``; ``check(type, props)`` yields one message per violation."""
+    """A policy over resources of ``types``; ``check(type, props)`` yields one message per violation. The engine
+    reports each against the resource's URN ("the urn of the resource being validated is always used", pulumi_policy's
+    ReportViolation), so a message need not name the resource."""
     wanted = set(types)
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -174,12 +176,12 @@ def check_circuit_breaker(_: str, props: Mapping[str, Any]) -> Iterable[str]:
 
 def check_log_retention(_: str, props: Mapping[str, Any]) -> Iterable[str]:
     if not props.get("retentionInDays"):
-        yield f"log group {props.get('name', '')} keeps logs forever; set retentionInDays"
+        yield "the log group keeps logs forever; set retentionInDays"
 
 
 def check_scan_on_push(_: str, props: Mapping[str, Any]) -> Iterable[str]:
     if not (props.get("imageScanningConfiguration") or {}).get("scanOnPush"):
-        yield f"ECR repository {props.get('name', '')} does not scan images on push"
+        yield "the ECR repository does not scan images on push"
 
 
 # What admits an address range: vpc.SecurityGroupIngressRule's cidrIpv4, cidrIpv6 and prefixListId, and

@@ -280,6 +280,29 @@ def test_secrets_in_plain_environment_are_refused() -> None:
     ]
 
 
+# Credentials by their published formats, built here so that no scanner mistakes the repository for a leak.
+CREDENTIAL_VALUES = {
+    "AWS access key id (IAM user guide, 'Understanding unique ID prefixes': AKIA)": "AKIA" + "A" * 16,
+    "PEM private key": "-----BEGIN RSA PRIVATE KEY-----",
+    **{
+        f"GitHub token {prefix}_ (GitHub Docs, 'About authentication to GitHub', token formats)": f"{prefix}_"
+        + "a" * 36
+        for prefix in ("ghp", "gho", "ghu", "ghs", "ghr")
+    },
+    "URL with user:password@": "mysql://app:hunter2@db.internal:3306/library",
+    "password query parameter": "jdbc:mysql://db/library?user=app&password=hunter2",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CREDENTIAL_VALUES))
+def test_a_credential_in_any_plain_variable_is_refused_whatever_its_name(kind: str) -> None:
+    value = CREDENTIAL_VALUES[kind]
+    bad = task([{**GOOD_CONTAINER, "environment": [{"name": "APP_SETTINGS", "value": f"x {value} y"}]}])
+    assert fired([bad])["no-plain-text-secrets"] == [
+        "container app: the value of APP_SETTINGS looks like a credential; use secrets (SSM)"
+    ]
+
+
 def test_log_failure_4_images_by_tag_are_refused() -> None:
     image = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/library-management-system:latest"  # as in the log
     messages = fired([task([{**GOOD_CONTAINER, "image": image}])])["images-by-digest"]
@@ -303,8 +326,10 @@ def test_log_groups_without_retention_and_unscanned_repositories_are_refused() -
             resource("aws:ecr/repository:Repository", {"name": "library-management-system"}),
         ]
     )
-    assert found["log-retention"] == ["log group /ecs/library-task keeps logs forever; set retentionInDays"]
-    assert found["ecr-scan-on-push"] == ["ECR repository library-management-system does not scan images on push"]
+    # The engine reports a resource policy's violation against the resource's URN ("the urn of the resource being
+    # validated is always used", pulumi_policy's ReportViolation), so the message need not name it.
+    assert found["log-retention"] == ["the log group keeps logs forever; set retentionInDays"]
+    assert found["ecr-scan-on-push"] == ["the ECR repository does not scan images on push"]
 
 
 def service_with(groups: list[PolicyResource], **props: Any) -> PolicyResource:
