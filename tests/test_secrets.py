@@ -29,6 +29,17 @@ def test_the_owned_parameter_holds_exactly_the_secret_given_in_config(dev_owning
     assert "value" in parameter.secret_inputs
 
 
+def test_what_the_stack_owns_says_which_stack_owns_it(dev_owning_password: Deployment) -> None:
+    # Someone who finds the parameter or its key in the console must learn that a stack manages it: a value changed
+    # by hand is overwritten by the next `pulumi up`. SSM takes descriptions of up to 1024 characters (PutParameter).
+    for resource in dev_owning_password.of_type("aws:ssm/parameter:Parameter") + dev_owning_password.of_type(
+        "aws:kms/key:Key"
+    ):
+        description = resource.inputs["description"]
+        assert "library-infra/dev" in description, resource.name
+        assert len(description) <= 1024, resource.name
+
+
 def test_stack_key_rotates_and_has_an_alias_per_stack(dev_owning_password: Deployment) -> None:
     key = dev_owning_password.one("aws:kms/key:Key")
     assert key.inputs["enableKeyRotation"] is True
