@@ -240,3 +240,80 @@ def name_problems(deployment: Deployment) -> list[str]:
     container_rule = NameRule("ecs ContainerDefinition.name", 255, None, _container_name_text())
     problems += [f"container: {p}" for p in container_rule.problems(deployment.container()["name"])]
     return problems
+
+
+# Resource type -> (the input holding its description, where AWS's API model states the description's rule).
+DESCRIBED: dict[str, tuple[str, tuple[str, str, str]]] = {
+    "aws:ec2/securityGroup:SecurityGroup": ("description", ("ec2", "CreateSecurityGroupRequest", "Description")),
+    "aws:iam/role:Role": ("description", ("iam", "CreateRoleRequest", "Description")),
+    "aws:kms/key:Key": ("description", ("kms", "CreateKeyRequest", "Description")),
+    "aws:ssm/parameter:Parameter": ("description", ("ssm", "PutParameterRequest", "Description")),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        "alarmDescription",
+        ("cloudwatch", "PutMetricAlarmInput", "AlarmDescription"),
+    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("description", ("ec2", "", "Description")),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("description", ("ec2", "", "Description")),
+}
+# The EC2 shape a rule's description travels in, by what the rule names (AuthorizeSecurityGroupIngress's IpPermission).
+RULE_PEER_SHAPES = {
+    "referencedSecurityGroupId": "UserIdGroupPair",
+    "cidrIpv4": "IpRange",
+    "cidrIpv6": "Ipv6Range",
+    "prefixListId": "PrefixListId",
+}
+
+
+@functools.cache
+def description_rule(service: str, shape: str, member: str) -> tuple[NameRule, str | None]:
+    """AWS's rule for a description: the model's length and pattern, else the "Up to N characters" of its text, and
+    the characters EC2 lists as allowed ("a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*"), when it lists them."""
+    found = service_model(service).shape_for(shape).members[member]
+    text = re.sub(r"<[^>]+>", "", found.documentation or "").replace("&amp;", "&")
+    stated = re.search(r"Up to (\d+) characters", text)
+    limit = found.metadata.get("max") or (int(stated.group(1)) if stated else None)
+    assert limit, f"AWS's model states no length limit for {service} {shape}.{member}"
+    symbols = re.search(r"characters(?: are|:) a-z, A-Z, 0-9, spaces, and (\S+)", text)
+    allowed = f"[A-Za-z0-9 {re.escape(symbols.group(1))}]*" if symbols else None
+    return NameRule(f"{service} {shape}.{member}", int(limit), found.metadata.get("pattern"), text), allowed
+
+
+def description_problems(type_: str, name: str, inputs: dict[str, Any]) -> list[str]:
+    key, (service, shape, member) = DESCRIBED[type_]
+    if not shape:
+        [peer] = [p for p in RULE_PEER_SHAPES if inputs.get(p)]
+        shape = RULE_PEER_SHAPES[peer]
+    text = str(inputs.get(key) or "")
+    if not text:
+        return ["has no description"]
+    rule, allowed = description_rule(service, shape, member)
+    problems = rule.problems(text)
+    if allowed and not re.fullmatch(allowed, text):
+        problems.append(f"holds characters outside {allowed}")
+    return [f"{type_} {name}: {text!r} ({rule.source}): {p}" for p in problems]
+
+
+def test_every_group_rule_role_key_parameter_and_alarm_says_why_it_exists_within_awss_rules(
+    configurations: dict[str, Deployment],
+) -> None:
+    # What an operator reads in the console; a security group rule without one is a finding of checkov's CKV_AWS_23,
+    # and a description AWS refuses (a character EC2 does not allow, one too many) fails the create call.
+    seen, problems = set(), []
+    for deployment in configurations.values():
+        for resource in deployment.resources:
+            if resource.type in DESCRIBED:
+                seen.add(resource.type)
+                problems += description_problems(resource.type, resource.name, resource.inputs)
+    assert problems == []
+    assert seen == set(DESCRIBED)
+
+
+def test_the_description_rule_catches_a_character_ec2_refuses() -> None:
+    rule = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+    assert description_problems(rule, "r", {"referencedSecurityGroupId": "sg-1", "description": "From the ALB"}) == []
+    for text in ("ALB → tasks", "ALB & tasks"):  # '&' is allowed with an address range, not with a group
+        [problem] = description_problems(rule, "r", {"referencedSecurityGroupId": "sg-1", "description": text})
+        assert "holds characters outside" in problem
+    assert description_problems(rule, "r", {"cidrIpv4": "203.0.113.0/24", "description": "ALB & tasks"}) == []
+    [missing] = description_problems(rule, "r", {"cidrIpv4": "203.0.113.0/24"})
+    assert missing.endswith("has no description")
