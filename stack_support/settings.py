@@ -36,15 +36,26 @@ from stack_support import app_source
 
 NAMESPACE = "library-infra"
 
+
+def _steps(low: int, high: int, step: int) -> tuple[int, ...]:
+    """``low``, ``low + step``, ... ``high``, both bounds included. ``high`` must be a whole number of steps above
+    ``low``: a bound off by one would otherwise vanish in the step (``range(8192, 30721 + 1, 1024)`` still ends at
+    30720), so it stops the import instead."""
+    count, rest = divmod(high - low, step)
+    if rest:
+        raise ValueError(f"{high} is not a whole number of steps of {step} above {low}")
+    return tuple(low + i * step for i in range(count + 1))
+
+
 # Fargate task sizes: cpu units -> allowed memory (MiB). From the ECS developer guide, "Task CPU and memory".
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
+    512: _steps(1024, 4096, 1024),
+    1024: _steps(2048, 8192, 1024),
+    2048: _steps(4096, 16384, 1024),
+    4096: _steps(8192, 30720, 1024),
+    8192: _steps(16384, 61440, 4096),
+    16384: _steps(32768, 122880, 8192),
 }
 
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (tests check this against botocore's model).
@@ -146,12 +157,14 @@ def _shown(value: object) -> str:
     return text if len(text) <= SHOWN_VALUE_CHARS else f"{text[:SHOWN_VALUE_CHARS]}… ({len(text)} characters)"
 
 
-def task_definition_bytes(settings: Settings) -> int:
-    """Size of the RegisterTaskDefinition request the stack will send, with the longest ARNs and image reference
-    any partition and region give (the real ones are not known before the look-ups)."""
+def task_definition_request(settings: Settings) -> dict[str, Any]:
+    """The RegisterTaskDefinition request the stack will send, with the longest ARNs and image reference any
+    partition and region give (the real ones are not known before the look-ups): partition aws-us-gov, a region
+    of 15 characters (us-isof-south-1), the registry suffix amazonaws.com.cn, role names of 64 characters (IAM's
+    limit), and the task definition's two tags at ECS's limits (keys of 128 characters, values of 256)."""
     from components.task_definition import container_definitions
 
-    account, region = "0" * 12, "x" * 14
+    account, region = "0" * 12, "x" * 15
     image = settings.image_uri or (
         f"{account}.dkr.ecr.{region}.amazonaws.com.cn/{settings.repository}@sha256:{'0' * 64}"
     )
@@ -178,7 +191,12 @@ def task_definition_bytes(settings: Settings) -> int:
         ),
         "tags": [{"key": "k" * 128, "value": "v" * 256}] * 2,
     }
-    return len(json.dumps(request).encode())
+    return request
+
+
+def task_definition_bytes(settings: Settings) -> int:
+    """Size of :func:`task_definition_request`, as JSON."""
+    return len(json.dumps(task_definition_request(settings)).encode())
 
 
 def _check_env_name(name: str, key: str) -> None:
@@ -196,7 +214,7 @@ def looks_like_secret_name(name: str) -> bool:
 class Autoscaling(BaseModel):
     """``autoscaling``: task count bounds and target-tracking goals (each goal optional, at least one given)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel)
 
     min_count: int
     max_count: int
@@ -834,7 +852,6 @@ _TYPE_WORDS = {
     "string_type": "must be a string",
     "dict_type": "must be an object (set it with --path, or as a map in YAML)",
     "model_type": "must be an object (set it with --path, or as a map in YAML)",
-    "list_type": "must be a list (set it with --path, or as a list in YAML)",
     "tuple_type": "must be a list (set it with --path, or as a list in YAML)",
 }
 
