@@ -144,3 +144,17 @@ def test_every_equivalent_mutant_listed_is_one_the_tool_makes_today() -> None:
             if source_lines[m.line - 1].strip() == original
         ]
         assert any(mutation.describe(m, operators).key == key for m in candidates), key
+
+
+def test_a_second_run_in_the_same_checkout_stops_instead_of_sharing_the_worker_copies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mutation, "WORK", tmp_path)
+    with (
+        mutation._only_run(),
+        pytest.raises(SystemExit, match="another make mutation is running"),
+        mutation._only_run(),
+    ):
+        pass
+    with mutation._only_run():  # released when the first run ends
+        pass

@@ -22,6 +22,7 @@ import argparse
 import concurrent.futures
 import contextlib
 import difflib
+import fcntl
 import hashlib
 import json
 import os
@@ -523,6 +524,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args.serve)
+    with _only_run():
+        return _run(args, config)
+
+
+@contextlib.contextmanager
+def _only_run() -> Iterator[None]:
+    """Holds .mutation/lock for the run: two runs at once would write their mutants into the same worker copies and
+    each would count the other's changes as its own."""
+    WORK.mkdir(exist_ok=True)
+    with (WORK / "lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(
+                "another make mutation is running in this checkout (.mutation/lock); wait for it"
+            ) from None
+        yield
+
+
+def _run(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
     areas: dict[str, list[str]] = config["areas"]
     targets = sorted(str(p.relative_to(ROOT)) for ps in areas.values() for pattern in ps for p in ROOT.glob(pattern))
