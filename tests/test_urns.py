@@ -343,3 +343,35 @@ def test_the_full_options_stacks_give_every_component_output_a_value_and_the_sta
     assert {"url", "clusterName", "serviceName", "targetGroupArn", "logGroupName", "repositoryUrl"} <= {
         key for outputs in stacks["full-options"].outputs_registered.values() for key in outputs
     } & set(stacks["full-options"].outputs)
+
+
+DESCRIPTIONS = SNAPSHOTS / "descriptions.txt"
+DESCRIPTION_INPUTS = ("description", "alarmDescription")
+
+
+def test_the_descriptions_operators_read_in_the_console_change_only_with_the_snapshot(
+    stacks: dict[str, Deployment],
+) -> None:
+    # What a security group rule, a role, a key or an alarm says it is for is what an operator acts on in the console
+    # and in an alarm's notification; a changed word is reviewed as a diff of tests/snapshots/descriptions.txt.
+    # (tests/test_names_fit.py holds each to AWS's length and character rules.)
+    found = sorted(
+        {
+            f"{r.type} {r.name}: {r.inputs[key]}"
+            for deployment in stacks.values()
+            for r in deployment.resources
+            for key in DESCRIPTION_INPUTS
+            if r.inputs.get(key)
+        }
+    )
+    if os.environ.get(UPDATE):
+        DESCRIPTIONS.write_text("".join(f"{line}\n" for line in found))
+    pinned = DESCRIPTIONS.read_text().splitlines() if DESCRIPTIONS.exists() else []
+    changed = sorted(set(pinned) ^ set(found))
+    assert not changed, "\n".join(
+        [
+            f"Descriptions differ from {DESCRIPTIONS.relative_to(ROOT)} (- pinned, + now):",
+            *(f"  {'-' if line in pinned else '+'} {line}" for line in changed),
+            f"If the change is deliberate, regenerate the snapshots: {REGENERATE}",
+        ]
+    )
