@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -623,6 +625,39 @@ def test_the_program_takes_the_ecs_exec_exception_with_its_reason(dev: Deploymen
     tags = dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["tags"]
     assert tags["policy-exception/read-only-root-filesystem"] == "ECS Exec needs a writable root filesystem"
     assert tags["library:image-platforms"] == "linux/amd64"
+
+
+def test_good_containers_in_a_task_definition_fire_no_policy() -> None:
+    # The other side of each mistake below: a container as the pack wants it (by digest, read-only root, one port
+    # for the mapping and the health check) passes every policy, advisory ones included.
+    assert fired([task([GOOD_CONTAINER])]) == {}
+
+
+POLICY_SNAPSHOT = Path(__file__).parent / "snapshots" / "policies.txt"
+UPDATE_POLICIES = "UPDATE_POLICY_SNAPSHOTS"
+
+
+def test_what_the_pack_tells_a_reviewer_changes_only_with_the_snapshot() -> None:
+    # Each policy's name, level and description are what `pulumi preview --policy-pack` prints beside a violation,
+    # and the preview comment shows on a pull request; a changed word is reviewed as a diff of the snapshot.
+    found = [
+        f"{p.name} | {'mandatory' if p.enforcement_level == EnforcementLevel.MANDATORY else 'advisory'} | "
+        f"{p.description}"
+        for p in POLICIES
+    ]
+    if os.environ.get(UPDATE_POLICIES):
+        POLICY_SNAPSHOT.write_text("".join(f"{line}\n" for line in found))
+    pinned = POLICY_SNAPSHOT.read_text().splitlines()
+    changed = [f"- {line}" for line in pinned if line not in found] + [
+        f"+ {line}" for line in found if line not in pinned
+    ]
+    assert not changed, "\n".join(
+        [
+            f"The policy pack differs from {POLICY_SNAPSHOT.name} (- pinned, + now):",
+            *changed,
+            f"If the change is deliberate: {UPDATE_POLICIES}=1 venv/bin/pytest tests/test_policy_pack.py",
+        ]
+    )
 
 
 def test_readme_lists_every_policy_with_its_level() -> None:
