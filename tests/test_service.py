@@ -133,10 +133,13 @@ def test_tasks_are_rebalanced_across_availability_zones(dev: Deployment) -> None
 def tags_ecs_puts_on_a_task(
     service: dict[str, Any], service_tags: dict[str, str], task_definition_tags: dict[str, str]
 ) -> dict[str, str]:
-    """The user tags ECS gives each task the service starts: from the service or the task definition, as
-    propagateTags says; "If no value is specified, the tags aren't propagated" (ECS API reference, CreateService)."""
+    """The tags ECS gives each task the service starts: the user tags of the service or the task definition, as
+    propagateTags says ("If no value is specified, the tags aren't propagated"), and with enableECSManagedTags the
+    cluster's and the service's names (aws:ecs:clusterName, aws:ecs:serviceName) (ECS API reference, CreateService;
+    ECS developer guide, "Amazon ECS managed tags")."""
     source = {"SERVICE": service_tags, "TASK_DEFINITION": task_definition_tags}.get(str(service.get("propagateTags")))
-    return dict(source or {})
+    managed = {"aws:ecs:clusterName": "<cluster>", "aws:ecs:serviceName": "<service>"}
+    return {**(source or {}), **(managed if service.get("enableEcsManagedTags") else {})}
 
 
 def test_the_stacks_default_tags_reach_every_task_for_cost_allocation(dev: Deployment) -> None:
@@ -154,3 +157,5 @@ def test_the_stacks_default_tags_reach_every_task_for_cost_allocation(dev: Deplo
         )
         assert default_tags, stack
         assert default_tags.items() <= on_task.items(), stack
+        # Cost Explorer and the CUR split Fargate's bill by service with the managed tag.
+        assert "aws:ecs:serviceName" in on_task, stack
