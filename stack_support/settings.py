@@ -609,7 +609,9 @@ class Settings(BaseModel):
     @field_validator("bake_time_minutes")
     @classmethod
     def _bake(cls, v: int) -> int:
-        if not 0 <= v <= MAX_BAKE_MINUTES:
+        if v < 0:
+            raise ValueError(f"bakeTimeMinutes={v} is negative; use 0 (no bake) to {MAX_BAKE_MINUTES} minutes")
+        if v > MAX_BAKE_MINUTES:
             raise ValueError(
                 f"bakeTimeMinutes={v} is more than a deploy can wait; use 0-{MAX_BAKE_MINUTES} minutes: the deploy "
                 f"job and its AWS session last {CI_SESSION_MINUTES} minutes, and `pulumi up` waits up to "
