@@ -17,7 +17,8 @@ import os
 import runpy
 import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -569,6 +570,22 @@ def _decrypted(value: Any, crypter: Callable[[], Crypter]) -> Any:
 @functools.cache
 def _parsed_yaml(path: Path, modified: float) -> Any:
     return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def pinned_lines(snapshot: Path, found: Sequence[str], update: str) -> list[str]:
+    """The lines ``snapshot`` pins. With the environment variable ``update`` set (a deliberate change), ``found`` is
+    written there first."""
+    if os.environ.get(update):
+        snapshot.write_text("".join(f"{line}\n" for line in found))
+    return snapshot.read_text().splitlines() if snapshot.exists() else []
+
+
+def line_changes(pinned: Sequence[str], found: Sequence[str]) -> list[str]:
+    """``  - <line>`` for each pinned line no longer found, then ``  + <line>`` for each new one (a line counted as
+    often as it occurs)."""
+    removed = sorted((Counter(pinned) - Counter(found)).elements())
+    added = sorted((Counter(found) - Counter(pinned)).elements())
+    return [f"  - {line}" for line in removed] + [f"  + {line}" for line in added]
 
 
 def read_yaml(path: Path) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from pulumi_policy import (
 )
 
 from guardrails import POLICIES, is_production
-from tests.harness import Deployment, run_program
+from tests.harness import Deployment, line_changes, pinned_lines, run_program
 
 DEV = "organization/library-infra/dev"
 CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666"
@@ -645,12 +644,7 @@ def test_what_the_pack_tells_a_reviewer_changes_only_with_the_snapshot() -> None
         f"{p.description}"
         for p in POLICIES
     ]
-    if os.environ.get(UPDATE_POLICIES):
-        POLICY_SNAPSHOT.write_text("".join(f"{line}\n" for line in found))
-    pinned = POLICY_SNAPSHOT.read_text().splitlines()
-    changed = [f"- {line}" for line in pinned if line not in found] + [
-        f"+ {line}" for line in found if line not in pinned
-    ]
+    changed = line_changes(pinned_lines(POLICY_SNAPSHOT, found, UPDATE_POLICIES), found)
     assert not changed, "\n".join(
         [
             f"The policy pack differs from {POLICY_SNAPSHOT.name} (- pinned, + now):",

@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -46,6 +45,8 @@ from tests.harness import (
     ROOT,
     Deployment,
     Registered,
+    line_changes,
+    pinned_lines,
     run,
     run_program,
 )
@@ -101,15 +102,13 @@ def urns(deployment: Deployment) -> list[str]:
 
 def urn_changes(pinned: Sequence[str], registered: Sequence[str], snapshot: str) -> str:
     """What changed between the pinned URNs and those registered now, and what to do about it; "" when nothing."""
-    removed = sorted((Counter(pinned) - Counter(registered)).elements())
-    added = sorted((Counter(registered) - Counter(pinned)).elements())
-    if not removed and not added:
+    changes = line_changes(pinned, registered)
+    if not changes:
         return ""
     lines = [
         f"The URNs differ from {snapshot}: `pulumi up` on a running stack would delete each removed URN's resource and "
         "create each added one (a replacement), unless the new resource carries an alias to the old URN.",
-        *(f"  - {urn}" for urn in removed),
-        *(f"  + {urn}" for urn in added),
+        *changes,
         "If the change is deliberate (a new resource, or a rename that ships with aliases and a line in "
         f"tests/snapshots/renamed.txt), regenerate the snapshots: {REGENERATE}",
     ]
@@ -145,10 +144,7 @@ def _provider_retyping(resource: Registered, alias: str) -> bool:
 def test_a_stack_registers_exactly_its_pinned_urns(variant: str, stacks: dict[str, Deployment]) -> None:
     snapshot = SNAPSHOTS / f"urns-{variant}.txt"
     registered = urns(stacks[variant])
-    if os.environ.get(UPDATE):
-        snapshot.write_text("".join(f"{urn}\n" for urn in registered))
-    pinned = snapshot.read_text().splitlines() if snapshot.exists() else []
-    changes = urn_changes(pinned, registered, str(snapshot.relative_to(ROOT)))
+    changes = urn_changes(pinned_lines(snapshot, registered, UPDATE), registered, str(snapshot.relative_to(ROOT)))
     assert not changes, changes
 
 
@@ -196,17 +192,12 @@ def replaced_on_change(deployment: Deployment) -> list[str]:
 def test_no_property_aws_cannot_change_in_place_changes_unnoticed(variant: str, stacks: dict[str, Deployment]) -> None:
     snapshot = SNAPSHOTS / f"replaced-on-change-{variant}.txt"
     found = replaced_on_change(stacks[variant])
-    if os.environ.get(UPDATE):
-        snapshot.write_text("".join(f"{line}\n" for line in found))
-    pinned = snapshot.read_text().splitlines() if snapshot.exists() else []
-    changed = sorted(set(pinned) ^ set(found))
-    removed, added = [c for c in changed if c in pinned], [c for c in changed if c in found]
+    changed = line_changes(pinned_lines(snapshot, found, UPDATE), found)
     assert not changed, "\n".join(
         [
             f"Properties that AWS cannot change in place differ from {snapshot.relative_to(ROOT)}: `pulumi up` on a "
             "running stack would replace each resource below (a new security group, target group, log group...).",
-            *(f"  - {line}" for line in removed),
-            *(f"  + {line}" for line in added),
+            *changed,
             f"If the replacement is deliberate, regenerate the snapshots: {REGENERATE}",
         ]
     )
@@ -364,14 +355,11 @@ def test_the_descriptions_operators_read_in_the_console_change_only_with_the_sna
             if r.inputs.get(key)
         }
     )
-    if os.environ.get(UPDATE):
-        DESCRIPTIONS.write_text("".join(f"{line}\n" for line in found))
-    pinned = DESCRIPTIONS.read_text().splitlines() if DESCRIPTIONS.exists() else []
-    changed = sorted(set(pinned) ^ set(found))
+    changed = line_changes(pinned_lines(DESCRIPTIONS, found, UPDATE), found)
     assert not changed, "\n".join(
         [
             f"Descriptions differ from {DESCRIPTIONS.relative_to(ROOT)} (- pinned, + now):",
-            *(f"  {'-' if line in pinned else '+'} {line}" for line in changed),
+            *changed,
             f"If the change is deliberate, regenerate the snapshots: {REGENERATE}",
         ]
     )
