@@ -92,6 +92,11 @@ class NameRule:
             r"[A-Za-z0-9_-]+", name
         ):
             found.append("holds characters other than letters, digits, '_' and '-'")
+        # EC2's "Valid characters: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*" (the symbols vary by member).
+        if (listed := re.search(r"characters(?: are|:) a-z, A-Z, 0-9, spaces, and (\S+)", text)) and not re.fullmatch(
+            f"[A-Za-z0-9 {re.escape(listed.group(1))}]*", name
+        ):
+            found.append(f"holds characters outside a-z, A-Z, 0-9, spaces and {listed.group(1)}")
         return found
 
 
@@ -110,15 +115,22 @@ def _python_regex(pattern: str) -> str:
 
 @functools.cache
 def rule_for(service: str, operation: str, member: str) -> NameRule:
-    model = service_model(service)
-    shape = model.operation_model(operation).input_shape.members[member]
-    text = re.sub(r"<[^>]+>", "", shape.documentation or "").replace("&quot;", '"')
+    """AWS's rule for ``member`` of ``operation``'s request."""
+    return member_rule(service, service_model(service).operation_model(operation).input_shape.name, member)
+
+
+@functools.cache
+def member_rule(service: str, shape_name: str, member: str) -> NameRule:
+    """AWS's rule for ``member`` of a shape of ``service``'s model: the model's length and pattern, and the limits its
+    documentation states ("maximum of N", "Up to N")."""
+    shape = service_model(service).shape_for(shape_name).members[member]
+    text = re.sub(r"<[^>]+>", "", shape.documentation or "").replace("&quot;", '"').replace("&amp;", "&")
     limit = shape.metadata.get("max")
     stated = re.search(r"(?:maximum of|Up to) (\d+)", text)
     specified = re.search(r"maximum length for a parameter name that you specify is (\d+)", text)
     limits = [int(m.group(1)) for m in (stated, specified) if m] + ([int(limit)] if limit else [])
-    assert limits, f"AWS's model states no length limit for {service} {operation} {member}"
-    return NameRule(f"{service} {operation}.{member}", min(limits), shape.metadata.get("pattern"), text)
+    assert limits, f"AWS's model states no length limit for {service} {shape_name}.{member}"
+    return NameRule(f"{service} {shape_name}.{member}", min(limits), shape.metadata.get("pattern"), text)
 
 
 def name_of(resource: Registered) -> str:
@@ -264,20 +276,6 @@ RULE_PEER_SHAPES = {
 }
 
 
-@functools.cache
-def description_rule(service: str, shape: str, member: str) -> tuple[NameRule, str | None]:
-    """AWS's rule for a description: the model's length and pattern, else the "Up to N characters" of its text, and
-    the characters EC2 lists as allowed ("a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*"), when it lists them."""
-    found = service_model(service).shape_for(shape).members[member]
-    text = re.sub(r"<[^>]+>", "", found.documentation or "").replace("&amp;", "&")
-    stated = re.search(r"Up to (\d+) characters", text)
-    limit = found.metadata.get("max") or (int(stated.group(1)) if stated else None)
-    assert limit, f"AWS's model states no length limit for {service} {shape}.{member}"
-    symbols = re.search(r"characters(?: are|:) a-z, A-Z, 0-9, spaces, and (\S+)", text)
-    allowed = f"[A-Za-z0-9 {re.escape(symbols.group(1))}]*" if symbols else None
-    return NameRule(f"{service} {shape}.{member}", int(limit), found.metadata.get("pattern"), text), allowed
-
-
 def description_problems(type_: str, name: str, inputs: dict[str, Any]) -> list[str]:
     key, (service, shape, member) = DESCRIBED[type_]
     if not shape:
@@ -286,11 +284,8 @@ def description_problems(type_: str, name: str, inputs: dict[str, Any]) -> list[
     text = str(inputs.get(key) or "")
     if not text:
         return ["has no description"]
-    rule, allowed = description_rule(service, shape, member)
-    problems = rule.problems(text)
-    if allowed and not re.fullmatch(allowed, text):
-        problems.append(f"holds characters outside {allowed}")
-    return [f"{type_} {name}: {text!r} ({rule.source}): {p}" for p in problems]
+    rule = member_rule(service, shape, member)
+    return [f"{type_} {name}: {text!r} ({rule.source}): {p}" for p in rule.problems(text)]
 
 
 def test_every_group_rule_role_key_parameter_and_alarm_says_why_it_exists_within_awss_rules(
