@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import runpy
 import sys
 import uuid
@@ -570,6 +571,19 @@ def _decrypted(value: Any, crypter: Callable[[], Crypter]) -> Any:
 @functools.cache
 def _parsed_yaml(path: Path, modified: float) -> Any:
     return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+REFUSAL_HEADER = "invalid stack configuration:\n  - "
+"""How stack_support.settings.refusal starts the error that stops the program; a problem per "\n  - " line."""
+PROBLEM_KEY = re.compile(rf"^{PROJECT}:([A-Za-z]+)(\.[^\s=:]+)?(?=[\s=:;,.]|$)")
+"""The public key a problem line starts with (group 1), and the path inside it (group 2)."""
+
+
+def problem_lines(message: str) -> list[str]:
+    """The problems of a refusal, one per line; a message without the header is one problem (aws_env's look-ups)."""
+    if message.startswith(REFUSAL_HEADER):
+        return message.removeprefix(REFUSAL_HEADER).split("\n  - ")
+    return [message]
 
 
 def pinned_lines(snapshot: Path, found: Sequence[str], update: str) -> list[str]:

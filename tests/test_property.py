@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -30,7 +29,15 @@ from stack_support.settings import (
     parse_settings,
     task_definition_bytes,
 )
-from tests.harness import DB_INSTANCE, Deployment, as_cli_strings, run_program, stack_config
+from tests.harness import (
+    DB_INSTANCE,
+    PROBLEM_KEY,
+    Deployment,
+    as_cli_strings,
+    problem_lines,
+    run_program,
+    stack_config,
+)
 from tests.test_aws_models import api_errors, register_task_definition_request
 from tests.test_cloudformation_schemas import lint_deployment
 from tests.test_names_fit import name_problems
@@ -206,20 +213,12 @@ def configurations(draw: st.DrawFn) -> dict[str, Any]:
 
 
 # --- the rule ------------------------------------------------------------------------------------------------
-KEY_LINE = re.compile(rf"^{NAMESPACE}:([A-Za-z]+)(\.[^\s=:]+)?(?=[\s=:;,.]|$)")
-
-
-def problem_lines(message: str) -> list[str]:
-    header = "invalid stack configuration:\n  - "
-    if message.startswith(header):
-        return message.removeprefix(header).split("\n  - ")
-    return [message]  # a refusal of one problem from the look-ups (aws_env.find_database)
-
-
 def unnamed_problems(message: str) -> list[str]:
     """Problem lines of a refusal that name no public key."""
     keys = set(config_keys())
-    return [line for line in problem_lines(message) if not ((m := KEY_LINE.match(line)) is not None and m[1] in keys)]
+    return [
+        line for line in problem_lines(message) if not ((m := PROBLEM_KEY.match(line)) is not None and m[1] in keys)
+    ]
 
 
 def settings_of(overrides: dict[str, Any]) -> Any:

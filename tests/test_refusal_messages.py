@@ -17,7 +17,6 @@ names the public key, ``library-infra:<key>`` (a misspelt key is named as it was
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import shutil
@@ -30,12 +29,11 @@ import pytest
 
 from stack_support import settings as settings_module
 from stack_support.settings import ConfigError, parse_settings
-from tests.harness import ROOT
+from tests.harness import PROBLEM_KEY, REFUSAL_HEADER, ROOT, as_cli_strings, problem_lines
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "refusals.txt"
 UPDATE = "UPDATE_REFUSAL_SNAPSHOTS"
 REGENERATE = f"{UPDATE}=1 venv/bin/pytest tests/test_refusal_messages.py"
-HEADER = "invalid stack configuration:\n  - "
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 DIGEST = "a" * 64
@@ -273,11 +271,6 @@ CASES: list[Case] = [
 ]
 
 
-def _cli(value: Any) -> str:
-    """A value as the Pulumi CLI passes it to the program: strings as they are, objects and lists as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project directory of the tests' own: a non-root Dockerfile, the application in app/ and a start of it in
@@ -300,7 +293,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def refusal_of(case: Case, project_dir: Path | None) -> str:
-    raw = {key: _cli(value) for key, value in case.config.items()}
+    raw = as_cli_strings(case.config)
     with pytest.raises(ConfigError) as refused:
         parse_settings(raw, case.stack, project_dir if case.project else None, case.secret_keys)
     return str(refused.value)
@@ -382,8 +375,8 @@ def test_every_refusal_reads_exactly_as_its_snapshot(rendered: Rendered) -> None
 
 
 def test_a_changed_word_is_reported_with_the_case_and_how_to_regenerate() -> None:
-    pinned = render({"a case": HEADER + "library-infra:cpu=300 is not a Fargate size"})
-    current = render({"a case": HEADER + "library-infra:cpu=300 is not a Fargate sise"})
+    pinned = render({"a case": REFUSAL_HEADER + "library-infra:cpu=300 is not a Fargate size"})
+    current = render({"a case": REFUSAL_HEADER + "library-infra:cpu=300 is not a Fargate sise"})
     report = snapshot_changes(pinned, current)
     assert "-  - library-infra:cpu=300 is not a Fargate size" in report
     assert "+  - library-infra:cpu=300 is not a Fargate sise" in report
@@ -403,16 +396,13 @@ def public_keys() -> set[str]:
     return set(re.findall(r"^\| `(\w+)` \| (?:string|integer|boolean|object|array)", documentation, flags=re.M))
 
 
-NAMED_KEY = re.compile(r"^library-infra:([A-Za-z]+)(?:\.[^\s=:]+)?(?=[\s=:;,.]|$)")
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_each_problem_is_a_line_of_its_own_that_names_the_key(case: Case, rendered: Rendered) -> None:
     message = rendered.messages[case.name]
-    assert message.startswith(HEADER)
+    assert message.startswith(REFUSAL_HEADER)
     keys = public_keys() | set(case.config)  # a misspelt key is named as the user wrote it
-    for line in message.removeprefix(HEADER).split("\n  - "):
-        named = NAMED_KEY.match(line)
+    for line in problem_lines(message):
+        named = PROBLEM_KEY.match(line)
         assert named is not None, line
         assert named[1] in keys, line
         assert "\n" not in line

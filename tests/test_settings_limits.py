@@ -32,7 +32,7 @@ from stack_support.settings import (
     task_definition_request,
 )
 from tests.conftest import BOTOCORE_LOADER
-from tests.harness import ROOT, Deployment, run_program, stack_config
+from tests.harness import ROOT, Deployment, as_cli_strings, problem_lines, run_program, stack_config
 from tests.test_ci_budget import _deploy_session_minutes
 
 ACCOUNT = "123456789012"
@@ -42,19 +42,14 @@ SUBNETS = ["subnet-0eb8d0b96a8e96f23", "subnet-08580256bc5bd0ab1"]
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/library@sha256:{'a' * 64}"
 
 
-def _cli(value: Any) -> str:
-    """A value as the Pulumi CLI passes it to the program: strings as they are, objects and lists as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
-
-
 def parse(config: Mapping[str, Any], stack: str = "dev", project_dir: Path | None = None) -> Settings:
-    return parse_settings({key: _cli(value) for key, value in config.items()}, stack, project_dir)
+    return parse_settings(as_cli_strings(config), stack, project_dir)
 
 
 def problems_of(config: Mapping[str, Any], stack: str = "dev", project_dir: Path | None = None) -> list[str]:
     with pytest.raises(ConfigError) as refused:
         parse(config, stack, project_dir)
-    return str(refused.value).removeprefix("invalid stack configuration:\n  - ").split("\n  - ")
+    return problem_lines(str(refused.value))
 
 
 def names(key: str, problems: list[str]) -> bool:
