@@ -33,7 +33,7 @@ from stack_support.settings import (
 )
 from tests.conftest import BOTOCORE_LOADER
 from tests.harness import ROOT, Deployment, as_cli_strings, problem_lines, run_program, stack_config
-from tests.test_ci_budget import _deploy_session_minutes
+from tests.test_ci_budget import _deploy_session_minutes, _steady_state_timeout
 
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
@@ -311,12 +311,6 @@ def test_a_non_root_image_listens_from_port_1024_and_a_root_one_below(tmp_path: 
     assert parse({"containerPort": "80"}, project_dir=root).container_port == 80
 
 
-def _minutes(timeout: str) -> int:
-    match = re.fullmatch(r"(\d+)m", timeout)
-    assert match, timeout
-    return int(match.group(1))
-
-
 def test_the_bake_time_is_what_a_ci_deploy_can_still_wait() -> None:
     """ECS bakes for 0-1440 minutes (DeploymentConfiguration, bakeTimeInMinutes), but `pulumi up` must end while
     the deploy job and its AWS session last. The budget, as settings.py's comment derives it: the job's and the
@@ -325,9 +319,7 @@ def test_the_bake_time_is_what_a_ci_deploy_can_still_wait() -> None:
     steps before `pulumi up` (checkout, installs, refresh, the image build), less the service's own wait for a
     steady state (its registered timeout without a bake). https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html
     """
-    blue_green = run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "bakeTimeMinutes": 0})
-    service = blue_green.one("aws:ecs/service:Service")
-    steady = max(_minutes(service.custom_timeouts[k]) for k in ("create", "update"))
+    steady = _steady_state_timeout(run_program("dev", {"deploymentStrategy": "BLUE_GREEN", "bakeTimeMinutes": 0}))
     longest = _deploy_session_minutes() - 10 - steady
     bake = {"deploymentStrategy": "BLUE_GREEN"}
     assert parse({**bake, "bakeTimeMinutes": "0"}).bake_time_minutes == 0
